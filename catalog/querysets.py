@@ -1,0 +1,69 @@
+"""Read paths of the catalog: every page and export starts from one of these."""
+
+from django.db import models
+from django.db.models import Count, Q
+
+
+class NaturalKeyQuerySet(models.QuerySet):
+    """Finds a row by the fields of its natural key, so fixtures can name rows by code."""
+
+    natural_key_fields: tuple[str, ...] = ()
+
+    def get_by_natural_key(self, *values: str):
+        return self.get(**dict(zip(self.natural_key_fields, values, strict=True)))
+
+
+class MunicipalityQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("code",)
+
+    def sidos(self):
+        return self.filter(level="sido")
+
+    def local(self):
+        """시·군·구: the municipalities below a 시·도."""
+        return self.exclude(level="sido")
+
+    def with_service_counts(self):
+        published = Q(plans__services__is_published=True)
+        return self.annotate(
+            plan_count=Count("plans", distinct=True),
+            service_count=Count("plans__services", filter=published, distinct=True),
+        )
+
+
+class CategoryQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("code",)
+
+    def with_published_counts(self):
+        """Each field with its number of published services, in one query."""
+        return self.annotate(
+            service_count=Count("services", filter=Q(services__is_published=True))
+        )
+
+
+class SubCategoryQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("code",)
+
+
+class TagQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("slug",)
+
+
+class PlanQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("municipality__code", "title")
+
+    def with_municipality(self):
+        return self.select_related("municipality__parent")
+
+
+class ServiceQuerySet(NaturalKeyQuerySet):
+    natural_key_fields = ("plan__municipality__code", "plan__title", "name")
+
+    def published(self):
+        return self.filter(is_published=True)
+
+    def for_list(self):
+        """Everything a list row shows, in a fixed number of queries."""
+        return self.select_related(
+            "plan__municipality__parent", "category", "subcategory"
+        ).prefetch_related("tags")
