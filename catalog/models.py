@@ -29,6 +29,10 @@ EARLIEST_PLAN_YEAR = 1990
 LATEST_PLAN_YEAR = 2100
 
 
+def _english_active() -> bool:
+    return (get_language() or "ko").startswith("en")
+
+
 def not_blank(field: str, model: str) -> models.CheckConstraint:
     """A text column that must hold something other than spaces."""
     return models.CheckConstraint(
@@ -185,12 +189,11 @@ class Category(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language."""
-        return self.name_en if (get_language() or "ko").startswith("en") else self.name_ko
+        return self.name_en if _english_active() else self.name_ko
 
     @property
     def description(self) -> str:
-        english = (get_language() or "ko").startswith("en")
-        return (self.description_en if english else "") or self.description_ko
+        return (self.description_en if _english_active() else "") or self.description_ko
 
 
 class SubCategory(models.Model):
@@ -222,14 +225,18 @@ class SubCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.category.name_ko} › {self.name}"
+        return f"{self.category.name} › {self.name}"
 
     def natural_key(self) -> tuple[str]:
         return (self.code,)
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "ko").startswith("en") else self.name_ko
+        return self.name_en if _english_active() else self.name_ko
+
+    @property
+    def description(self) -> str:
+        return (self.description_en if _english_active() else "") or self.description_ko
 
 
 class Tag(models.Model):
@@ -332,7 +339,7 @@ class Plan(models.Model):
         indexes = [models.Index(fields=["kind", "start_year"], name="plan_kind_year_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.municipality} · {self.title}"
 
     def natural_key(self) -> tuple[str, str]:
         return (*self.municipality.natural_key(), self.title)

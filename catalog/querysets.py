@@ -1,7 +1,8 @@
 """Read paths of the catalog: every page and export starts from one of these."""
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, NullIf
 
 
 class NaturalKeyQuerySet(models.QuerySet):
@@ -34,10 +35,27 @@ class MunicipalityQuerySet(NaturalKeyQuerySet):
 class CategoryQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("code",)
 
-    def with_published_counts(self):
-        """Each field with its number of published services, in one query."""
+    def with_shares(self, services: models.QuerySet):
+        """Each field with its count of ``services`` and its share of them in percent.
+
+        ``services`` is any Service queryset (all published, one city's, a filtered browse);
+        counts and the total are scalar subqueries, so this stays one query.
+        """
+        scope = services.order_by()
+        per_category = (
+            scope.filter(category=OuterRef("pk"))
+            .values("category")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        total = scope.annotate(all=Value(1)).values("all").annotate(n=Count("pk")).values("n")
+        count = Coalesce(Subquery(per_category), 0)
         return self.annotate(
-            service_count=Count("services", filter=Q(services__is_published=True))
+            service_count=count,
+            share=Coalesce(
+                Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0),
+                0.0,
+            ),
         )
 
 

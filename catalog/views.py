@@ -11,7 +11,7 @@ RECENT_SERVICE_COUNT = 8
 def home(request):
     services = Service.objects.published()
     total = services.count()
-    categories = Category.objects.with_published_counts()
+    categories = Category.objects.with_shares(services)
     context = {
         "service_total": total,
         "municipality_total": services.values("plan__municipality").distinct().count(),
@@ -40,6 +40,9 @@ def municipality_detail(request, code: str):
         .order_by("-start_year", "title")
     )
     services = published.filter(plan__municipality=municipality)
+    categories = Category.objects.with_shares(
+        Service.objects.published().filter(plan__municipality=municipality)
+    )
     children = (
         municipality.children.with_service_counts().order_by("code")
         if municipality.is_sido
@@ -49,6 +52,7 @@ def municipality_detail(request, code: str):
         "municipality": municipality,
         "plans": plans,
         "services": services,
+        "categories": categories,
         "children": children,
     }
     return render(request, "catalog/municipality_detail.html", context)
