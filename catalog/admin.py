@@ -24,9 +24,7 @@ class SidoListFilter(admin.SimpleListFilter):
         if not code:
             return queryset
         prefix = self.municipality_prefix
-        return queryset.filter(
-            Q(**{f"{prefix}code": code}) | Q(**{f"{prefix}parent__code": code})
-        )
+        return queryset.filter(Q(**{f"{prefix}code": code}) | Q(**{f"{prefix}parent__code": code}))
 
 
 class PlanSidoFilter(SidoListFilter):
@@ -41,6 +39,7 @@ class ServiceSidoFilter(SidoListFilter):
 class MunicipalityAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "level", "parent", "is_active", "plans", "services")
     list_display_links = ("code", "name")
+    ordering = ("code",)
     list_filter = ("level", SidoListFilter, "is_active")
     search_fields = ("code", "name", "former_code", "parent__name")
     list_select_related = ("parent",)
@@ -77,6 +76,7 @@ class SubCategoryInline(admin.TabularInline):
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("order", "name_ko", "name_en", "code", "services", "published_services")
     list_display_links = ("name_ko",)
+    ordering = ("order",)
     search_fields = ("code", "name_ko", "name_en")
     inlines = [SubCategoryInline]
 
@@ -103,6 +103,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class SubCategoryAdmin(admin.ModelAdmin):
     list_display = ("name_ko", "name_en", "category", "code", "order", "services")
     list_filter = ("category",)
+    ordering = ("category__order", "order")
     search_fields = ("code", "name_ko", "name_en")
     list_select_related = ("category",)
 
@@ -118,6 +119,7 @@ class SubCategoryAdmin(admin.ModelAdmin):
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "slug", "services")
     list_filter = ("kind",)
+    ordering = ("kind", "name")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
@@ -160,6 +162,7 @@ class PlanAdmin(admin.ModelAdmin):
         "published_services",
     )
     list_filter = ("kind", PlanSidoFilter)
+    ordering = ("municipality__code", "-start_year", "title")
     search_fields = ("title", "municipality__name", "municipality__code", "note")
     autocomplete_fields = ("municipality",)
     list_select_related = ("municipality__parent",)

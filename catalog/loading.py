@@ -107,7 +107,5 @@ def _apply(deserialized, report: LoadReport) -> None:
 
 def _comparable_fields(model: type[models.Model]) -> list[models.Field]:
     return [
-        f
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in _AUTOMATIC
+        f for f in model._meta.concrete_fields if not f.primary_key and f.name not in _AUTOMATIC
     ]

@@ -29,6 +29,13 @@ EARLIEST_PLAN_YEAR = 1990
 LATEST_PLAN_YEAR = 2100
 
 
+class WebAddressField(models.URLField):
+    """A URL column whose form field assumes https:// when the scheme is left out."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 def _english_active() -> bool:
     return (get_language() or "ko").startswith("en")
 
@@ -142,11 +149,11 @@ class Municipality(models.Model):
             return self.name
         return f"{self.parent.name} {self.name}"
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
-
     def get_absolute_url(self) -> str:
         return reverse("catalog:municipality-detail", args=[self.code])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
     @property
     def is_sido(self) -> bool:
@@ -180,11 +187,11 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
-
     def get_absolute_url(self) -> str:
         return reverse("catalog:category-detail", args=[self.code])
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
 
     @property
     def name(self) -> str:
@@ -284,7 +291,9 @@ class Plan(models.Model):
         Municipality, on_delete=models.PROTECT, related_name="plans", verbose_name=_("자치단체")
     )
     title = models.CharField(_("계획명"), max_length=200)
-    kind = models.CharField(_("종류"), max_length=12, choices=Kind.choices, default=Kind.MASTER_PLAN)
+    kind = models.CharField(
+        _("종류"), max_length=12, choices=Kind.choices, default=Kind.MASTER_PLAN
+    )
     start_year = models.PositiveSmallIntegerField(
         _("시작 연도"), null=True, blank=True, validators=year_validators
     )
@@ -294,10 +303,10 @@ class Plan(models.Model):
     approved_on = models.DateField(
         _("승인일"), null=True, blank=True, help_text=_("국토교통부 승인 또는 사업 선정일.")
     )
-    document_url = models.URLField(
+    document_url = WebAddressField(
         _("계획 문서 URL"), max_length=500, blank=True, help_text=_("계획서 원문(PDF 등)의 주소.")
     )
-    source_url = models.URLField(
+    source_url = WebAddressField(
         _("출처 URL"), max_length=500, blank=True, help_text=_("문서가 없을 때 근거가 된 보도 등.")
     )
     note = models.TextField(_("비고"), blank=True)
@@ -394,9 +403,12 @@ class Service(models.Model):
     status = models.CharField(
         _("상태"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
-    source_url = models.URLField(_("출처 URL"), max_length=500, blank=True)
+    source_url = WebAddressField(_("출처 URL"), max_length=500, blank=True)
     source_page = models.CharField(
-        _("문서 쪽"), max_length=20, blank=True, help_text=_("계획 문서에서 서비스가 실린 쪽(예: 145, 145–147).")
+        _("문서 쪽"),
+        max_length=20,
+        blank=True,
+        help_text=_("계획 문서에서 서비스가 실린 쪽(예: 145, 145–147)."),
     )
     source_note = models.TextField(
         _("출처 메모"), blank=True, help_text=_("보도 매체와 날짜, 인용한 문헌 등 근거 설명.")
@@ -436,13 +448,13 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:service-detail", args=[self.pk])
+
     def natural_key(self) -> tuple[str, str, str]:
         return (*self.plan.natural_key(), self.name)
 
     natural_key.dependencies = ["catalog.plan", "catalog.category", "catalog.tag"]
-
-    def get_absolute_url(self) -> str:
-        return reverse("catalog:service-detail", args=[self.pk])
 
     def clean(self) -> None:
         super().clean()
@@ -451,9 +463,7 @@ class Service(models.Model):
             and self.category_id
             and self.subcategory.category_id != self.category_id
         ):
-            raise ValidationError(
-                {"subcategory": _("세부 분야가 선택한 분야에 속하지 않습니다.")}
-            )
+            raise ValidationError({"subcategory": _("세부 분야가 선택한 분야에 속하지 않습니다.")})
 
     @property
     def municipality(self) -> Municipality:

@@ -30,9 +30,7 @@ def service_detail(request, pk: int):
 
 
 def municipality_detail(request, code: str):
-    municipality = get_object_or_404(
-        Municipality.objects.select_related("parent"), code=code
-    )
+    municipality = get_object_or_404(Municipality.objects.select_related("parent"), code=code)
     published = Service.objects.published().for_list().order_by("category__order", "name")
     plans = (
         Plan.objects.filter(municipality=municipality)
@@ -60,9 +58,7 @@ def municipality_detail(request, code: str):
 
 def category_detail(request, code: str):
     category = get_object_or_404(
-        Category.objects.prefetch_related(
-            Prefetch("subcategories", to_attr="subgroups")
-        ),
+        Category.objects.prefetch_related(Prefetch("subcategories", to_attr="subgroups")),
         code=code,
     )
     services = (

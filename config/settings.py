@@ -33,9 +33,7 @@ def _refuse_insecure_production() -> None:
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is too weak: use at least 50 random characters."
-        )
+        raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
             "ALLOWED_HOSTS is empty: with DEBUG off, list the host names this site answers "
@@ -126,6 +124,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Development serves files straight from static/; production from the hashed, compressed
+# copies that collectstatic writes to STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
