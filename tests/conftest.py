@@ -40,3 +40,9 @@ def make_service(plan):
         return Service.objects.create(name=name, **fields)
 
     return make
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
