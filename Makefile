@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local commands run with development settings; production sets DEBUG=0 and real secrets.
 DEV := DEBUG=1
 
-.PHONY: help install run serve migrate load-data test lint format check-migrations clean
+.PHONY: help install run serve migrate load-data test lint format check-migrations messages clean
 
 help:
 	@echo "make run     install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
@@ -51,3 +51,7 @@ check-migrations: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
+
+messages: install
+	$(DEV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests
+	$(DEV) $(BIN)/python manage.py compilemessages --ignore=.venv

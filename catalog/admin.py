@@ -143,7 +143,15 @@ class SubCategoryChoicesMixin:
 class ServiceInline(SubCategoryChoicesMixin, admin.TabularInline):
     model = Service
     extra = 3
-    fields = ("name", "category", "subcategory", "status", "source_page", "is_published")
+    fields = (
+        "name",
+        "category",
+        "subcategory",
+        "status",
+        "source_page",
+        "source_url",
+        "is_published",
+    )
     show_change_link = True
 
     def get_queryset(self, request):
