@@ -1,0 +1,1 @@
+"""Public views: pages (home, detail pages, lists, compare), browse (faceted list) and exports."""
