@@ -36,7 +36,7 @@ serve: install
 	$(DEV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: install
 	$(BIN)/ruff check .
@@ -53,5 +53,5 @@ clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
 
 messages: install
-	$(DEV) $(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=tests
+	$(DEV) $(BIN)/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
 	$(DEV) $(BIN)/python manage.py compilemessages --ignore=.venv

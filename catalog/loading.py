@@ -18,9 +18,6 @@ FIXTURE_DIR = Path(settings.BASE_DIR) / "fixtures"
 REFERENCE_FIXTURES = ("municipalities.json", "categories.json", "tags.json")
 DEMO_FIXTURES = ("demo.json",)
 
-# Columns the database fills in itself; they never count as a difference.
-_AUTOMATIC = ("created_at", "updated_at")
-
 
 @dataclass
 class LoadReport:
@@ -106,6 +103,5 @@ def _apply(deserialized, report: LoadReport) -> None:
 
 
 def _comparable_fields(model: type[models.Model]) -> list[models.Field]:
-    return [
-        f for f in model._meta.concrete_fields if not f.primary_key and f.name not in _AUTOMATIC
-    ]
+    """Fields a fixture sets; timestamps and derived search columns are the model's own."""
+    return [f for f in model._meta.concrete_fields if f.editable and not f.primary_key]

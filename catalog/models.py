@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from catalog import search
 from catalog.querysets import (
     CategoryQuerySet,
     MunicipalityQuerySet,
@@ -418,6 +419,10 @@ class Service(models.Model):
     )
     created_at = models.DateTimeField(_("등록일시"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
+    # Derived from name and description on every save (see catalog.search).
+    search_name = models.TextField(editable=False, default="")
+    search_text = models.TextField(editable=False, default="")
+    search_bigrams = models.TextField(editable=False, default="")
 
     objects = ServiceQuerySet.as_manager()
 
@@ -448,6 +453,13 @@ class Service(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.refresh_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "description"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *search.SEARCH_FIELDS}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("catalog:service-detail", args=[self.pk])
 
@@ -455,6 +467,10 @@ class Service(models.Model):
         return (*self.plan.natural_key(), self.name)
 
     natural_key.dependencies = ["catalog.plan", "catalog.category", "catalog.tag"]
+
+    def refresh_search_fields(self) -> None:
+        for field, value in search.document_fields(self.name, self.description).items():
+            setattr(self, field, value)
 
     def clean(self) -> None:
         super().clean()

@@ -31,6 +31,13 @@ class MunicipalityQuerySet(NaturalKeyQuerySet):
             service_count=Count("plans__services", filter=published, distinct=True),
         )
 
+    def for_directory(self):
+        """Every municipality with its plan and published-service counts, in one query.
+
+        Ordered by code, so each 시·도 (code ending in 000) comes right before its 시·군·구.
+        """
+        return self.with_service_counts().select_related("parent").order_by("code")
+
 
 class CategoryQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("code",)
@@ -56,6 +63,31 @@ class CategoryQuerySet(NaturalKeyQuerySet):
                 Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0),
                 0.0,
             ),
+        )
+
+    def with_shares_as(self, name: str, services: models.QuerySet):
+        """Like ``with_shares``, but annotates ``<name>_count`` and ``<name>_share``.
+
+        Chain it to put several scopes (one city and the whole country, or each compared city)
+        side by side in the same single query.
+        """
+        scope = services.order_by()
+        per_category = (
+            scope.filter(category=OuterRef("pk"))
+            .values("category")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        total = scope.annotate(all=Value(1)).values("all").annotate(n=Count("pk")).values("n")
+        count = Coalesce(Subquery(per_category), 0)
+        return self.annotate(
+            **{
+                f"{name}_count": count,
+                f"{name}_share": Coalesce(
+                    Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0),
+                    0.0,
+                ),
+            }
         )
 
 

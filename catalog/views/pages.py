@@ -1,11 +1,22 @@
 """Public pages of the catalog. Only published services appear on any of them."""
 
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
+from catalog import structured_data
 from catalog.models import Category, Municipality, Plan, Service
 
 RECENT_SERVICE_COUNT = 8
+COMPARE_MIN = 2
+COMPARE_MAX = 6
+# How many unknown codes, and how much of each, a notice repeats back.
+UNKNOWN_CODES_SHOWN = 10
+UNKNOWN_CODE_LENGTH_SHOWN = 12
 
 
 def home(request):
@@ -26,7 +37,11 @@ def home(request):
 
 def service_detail(request, pk: int):
     service = get_object_or_404(Service.objects.published().for_list(), pk=pk)
-    return render(request, "catalog/service_detail.html", {"service": service})
+    context = {
+        "service": service,
+        "structured_data": structured_data.service_data(service, request),
+    }
+    return render(request, "catalog/service_detail.html", context)
 
 
 def municipality_detail(request, code: str):
@@ -38,9 +53,10 @@ def municipality_detail(request, code: str):
         .order_by("-start_year", "title")
     )
     services = published.filter(plan__municipality=municipality)
+    # This municipality's shares and the national ones, side by side in one query.
     categories = Category.objects.with_shares(
         Service.objects.published().filter(plan__municipality=municipality)
-    )
+    ).with_shares_as("national", Service.objects.published())
     children = (
         municipality.children.with_service_counts().order_by("code")
         if municipality.is_sido
@@ -52,8 +68,18 @@ def municipality_detail(request, code: str):
         "services": services,
         "categories": categories,
         "children": children,
+        "service_list_url": service_list_url(municipality),
     }
     return render(request, "catalog/municipality_detail.html", context)
+
+
+def service_list_url(municipality: Municipality) -> str:
+    """The browse page filtered to this municipality (a 시·도: to its whole region)."""
+    if municipality.is_sido:
+        query = {"sido": municipality.code[:2]}
+    else:
+        query = {"municipality": municipality.code}
+    return f"{reverse('catalog:service-list')}?{urlencode(query)}"
 
 
 def category_detail(request, code: str):
@@ -70,3 +96,140 @@ def category_detail(request, code: str):
     return render(
         request, "catalog/category_detail.html", {"category": category, "services": services}
     )
+
+
+@dataclass
+class SidoGroup:
+    """A 시·도 and its 시·군·구, for pages that list municipalities region by region."""
+
+    sido: Municipality
+    members: list[Municipality] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[Municipality]:
+        """The 시·도 itself (its own plans, as 세종's) and then its 시·군·구."""
+        return [self.sido, *self.members]
+
+
+def group_by_sido(municipalities) -> list[SidoGroup]:
+    """Groups rows of ``Municipality.objects.for_directory()`` (already counted) by 시·도."""
+    groups: dict[int, SidoGroup] = {}
+    for municipality in municipalities:
+        if municipality.is_sido:
+            groups.setdefault(municipality.pk, SidoGroup(municipality)).sido = municipality
+        else:
+            group = groups.setdefault(municipality.parent_id, SidoGroup(municipality.parent))
+            group.members.append(municipality)
+    return list(groups.values())
+
+
+def municipality_list(request):
+    groups = group_by_sido(Municipality.objects.for_directory())
+    return render(request, "catalog/municipality_list.html", {"groups": groups})
+
+
+def category_list(request):
+    categories = Category.objects.with_shares(Service.objects.published()).prefetch_related(
+        Prefetch("subcategories", to_attr="subgroups")
+    )
+    return render(request, "catalog/category_list.html", {"categories": categories})
+
+
+@dataclass
+class CompareCell:
+    count: int
+    share: float
+    services: list[Service]
+
+
+@dataclass
+class CompareRow:
+    category: Category
+    cells: list[CompareCell]
+
+
+def read_compared_codes(values: list[str], known: dict[str, Municipality]):
+    """The municipalities named by ``?m=`` values, and notices about the values left out.
+
+    Blank values and repeats are dropped silently; unknown codes are named in a notice; past
+    ``COMPARE_MAX`` only the first ones are kept.
+    """
+    chosen: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        code = value.strip()
+        if not code or code in chosen or code in unknown:
+            continue
+        (chosen if code in known else unknown).append(code)
+    notices = []
+    if unknown:
+        shown = [code[:UNKNOWN_CODE_LENGTH_SHOWN] for code in unknown[:UNKNOWN_CODES_SHOWN]]
+        notices.append(
+            _("알 수 없는 자치단체 코드는 뺐습니다: %(codes)s") % {"codes": ", ".join(shown)}
+        )
+    if len(chosen) > COMPARE_MAX:
+        notices.append(
+            _("한 번에 %(max)s곳까지 비교합니다. 앞의 %(max)s곳만 보여 줍니다.")
+            % {"max": COMPARE_MAX}
+        )
+        chosen = chosen[:COMPARE_MAX]
+    if values and len(chosen) < COMPARE_MIN:
+        notices.append(_("비교하려면 자치단체를 두 곳 이상 고르세요."))
+    return [known[code] for code in chosen], notices
+
+
+def compare(request):
+    directory = list(Municipality.objects.for_directory())
+    selected, notices = read_compared_codes(
+        request.GET.getlist("m"), {municipality.code: municipality for municipality in directory}
+    )
+    rows: list[CompareRow] = []
+    if len(selected) >= COMPARE_MIN:
+        rows = compare_rows(selected)
+    slots = [
+        {"number": number, "code": selected[number - 1].code if number <= len(selected) else ""}
+        for number in range(1, COMPARE_MAX + 1)
+    ]
+    context = {
+        "groups": group_by_sido(directory),
+        "slots": slots,
+        "selected": selected,
+        "notices": notices,
+        "rows": rows,
+        "compare_min": COMPARE_MIN,
+        "compare_max": COMPARE_MAX,
+    }
+    return render(request, "catalog/compare.html", context)
+
+
+def compare_rows(selected: list[Municipality]) -> list[CompareRow]:
+    """One row per field: each municipality's count, share and services, in two queries."""
+    published = Service.objects.published()
+    categories = Category.objects.all()
+    for index, municipality in enumerate(selected):
+        categories = categories.with_shares_as(
+            f"m{index}", published.filter(plan__municipality=municipality)
+        )
+    services = (
+        published.filter(plan__municipality__in=selected)
+        .select_related("plan")
+        .only("id", "name", "category_id", "plan__id", "plan__municipality_id")
+        .order_by("name", "id")
+    )
+    listed: dict[tuple[int, int], list[Service]] = {}
+    for service in services:
+        listed.setdefault((service.category_id, service.plan.municipality_id), []).append(service)
+    return [
+        CompareRow(
+            category,
+            [
+                CompareCell(
+                    getattr(category, f"m{index}_count"),
+                    getattr(category, f"m{index}_share"),
+                    listed.get((category.pk, municipality.pk), []),
+                )
+                for index, municipality in enumerate(selected)
+            ],
+        )
+        for category in categories
+    ]

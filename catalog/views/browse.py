@@ -1,0 +1,199 @@
+"""``/services/``: the faceted browse page. The URL carries the whole state."""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.filters import (
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    SORTS,
+    ServiceFilter,
+    choose_sort,
+)
+from catalog.models import Municipality, Service
+
+MUNICIPALITY_OPTIONS_SHOWN = 30
+# Parameters that are part of the view, not filters: kept when filters are cleared.
+VIEW_PARAMETERS = ("q", "sort", "per_page")
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str  # the page with this option toggled
+
+
+@dataclass
+class Facet:
+    name: str
+    title: str
+    options: list[Option] = field(default_factory=list)
+
+
+@dataclass
+class Chip:
+    label: str
+    remove_url: str
+
+
+def service_list(request):
+    filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
+    filterset.is_valid()
+    params = _clean_params(request.GET, filterset)
+    sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
+    per_page = _choose_page_size(request.GET.get("per_page"))
+
+    results = filterset.qs.for_list().order_by(*SORTS[sort])
+    page = Paginator(results, per_page).get_page(request.GET.get("page"))
+    facets = _build_facets(filterset, params)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "facets": facets,
+        "chips": _build_chips(filterset, facets, params),
+        "clear_url": _url(_only(params, VIEW_PARAMETERS)),
+        "query": filterset.form.cleaned_data.get("q") or "",
+        "sort": sort,
+        "sorts": _sort_choices(filterset),
+        "per_page": per_page,
+        "page_sizes": PAGE_SIZES,
+        "page_url_base": _page_url_base(params),
+        "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2)),
+        "export_query": _without(params, ["page", "per_page", "sort"]).urlencode(),
+        "kept_params": [
+            (key, value)
+            for key, values in _without(params, ["page", "sort", "per_page"]).lists()
+            for value in values
+        ],
+        "year_from": filterset.form.cleaned_data.get("year_from"),
+        "year_to": filterset.form.cleaned_data.get("year_to"),
+    }
+    return render(request, "catalog/service_list.html", context)
+
+
+# -- state ------------------------------------------------------------------------------
+
+
+def _clean_params(data: QueryDict, filterset: ServiceFilter) -> QueryDict:
+    """The request's parameters minus empty values and values the filters rejected."""
+    params = QueryDict(mutable=True)
+    for key, values in data.lists():
+        if key in filterset.errors:
+            continue
+        for value in values:
+            if value.strip() and value not in params.getlist(key):
+                params.appendlist(key, value)
+    return params
+
+
+def _choose_page_size(requested: str | None) -> int:
+    return int(requested) if requested in {str(size) for size in PAGE_SIZES} else DEFAULT_PAGE_SIZE
+
+
+def _sort_choices(filterset: ServiceFilter) -> list[tuple[str, str]]:
+    choices = [("name", _("이름순")), ("municipality", _("자치단체순")), ("newest", _("최신순"))]
+    if filterset.query:
+        choices.insert(0, ("relevance", _("관련도순")))
+    return choices
+
+
+# -- facets and chips -------------------------------------------------------------------
+
+
+FACET_TITLES = {
+    "category": gettext_lazy("분야"),
+    "subcategory": gettext_lazy("세부 분야"),
+    "sido": gettext_lazy("시·도"),
+    "municipality": gettext_lazy("자치단체"),
+    "tag": gettext_lazy("태그"),
+    "kind": gettext_lazy("계획 종류"),
+    "status": gettext_lazy("상태"),
+}
+
+
+def _build_facets(filterset: ServiceFilter, params: QueryDict) -> list[Facet]:
+    counts = filterset.facet_counts(Service.objects.published())
+    labels = dict(filterset.options)
+    labels["municipality"] = _municipality_labels(counts["municipality"], params)
+    facets = []
+    for name in ServiceFilter.FACETS:
+        selected = set(params.getlist(name))
+        facet = Facet(name, str(FACET_TITLES[name]))
+        for value, label in labels[name]:
+            count = counts[name].get(value, 0)
+            if count or value in selected:
+                facet.options.append(
+                    Option(value, label, count, value in selected, _toggle(params, name, value))
+                )
+        facets.append(facet)
+    return facets
+
+
+def _municipality_labels(counts: dict[str, int], params: QueryDict) -> list[tuple[str, str]]:
+    """The most frequent municipalities (and any selected), labelled, in one query."""
+    shown = sorted(counts, key=lambda code: (-counts[code], code))[:MUNICIPALITY_OPTIONS_SHOWN]
+    wanted = set(shown) | set(params.getlist("municipality"))
+    found = Municipality.objects.filter(code__in=wanted).select_related("parent")
+    labelled = {m.code: str(m) for m in found}
+    return sorted(labelled.items(), key=lambda item: (-counts.get(item[0], 0), item[0]))
+
+
+def _build_chips(filterset: ServiceFilter, facets: list[Facet], params: QueryDict) -> list[Chip]:
+    chips = []
+    query = filterset.form.cleaned_data.get("q")
+    if query:
+        chips.append(Chip(f"“{query}”", _url(_without(params, ["q", "page"]))))
+    for facet in facets:
+        for option in facet.options:
+            if option.selected:
+                chips.append(Chip(f"{facet.title}: {option.label}", option.url))
+    for name, label in (("year_from", _("부터")), ("year_to", _("까지"))):
+        year = filterset.form.cleaned_data.get(name)
+        if year is not None:
+            chips.append(Chip(f"{int(year)}{label}", _url(_without(params, [name, "page"]))))
+    return chips
+
+
+# -- URLs -------------------------------------------------------------------------------
+
+
+def _toggle(params: QueryDict, name: str, value: str) -> str:
+    toggled = _without(params, ["page"])
+    values = toggled.getlist(name)
+    toggled.setlist(
+        name, [v for v in values if v != value] if value in values else [*values, value]
+    )
+    return _url(toggled)
+
+
+def _without(params: QueryDict, names) -> QueryDict:
+    copy = params.copy()
+    for name in names:
+        copy.pop(name, None)
+    return copy
+
+
+def _only(params: QueryDict, names) -> QueryDict:
+    kept = QueryDict(mutable=True)
+    for name in names:
+        if name in params:
+            kept.setlist(name, params.getlist(name))
+    return kept
+
+
+def _url(params: QueryDict) -> str:
+    return f"?{params.urlencode()}"
+
+
+def _page_url_base(params: QueryDict) -> str:
+    """Pagination links append ``page=N`` to this."""
+    encoded = _without(params, ["page"]).urlencode()
+    return f"?{encoded}&" if encoded else "?"
