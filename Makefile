@@ -11,7 +11,7 @@ DEV := DEBUG=1
 .PHONY: help install run serve migrate load-data test lint format check-migrations messages clean
 
 help:
-	@echo "make run     install, migrate, load reference + demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make run     install, migrate, load reference + demo data, analyse, serve on http://$(HOST):$(PORT)"
 	@echo "make test    run the whole test suite (SQLite unless DATABASE_URL is set)"
 	@echo "make lint    ruff lint and format check"
 
@@ -29,6 +29,7 @@ migrate: install
 load-data: migrate
 	$(DEV) $(BIN)/python manage.py load_reference_data
 	$(DEV) $(BIN)/python manage.py load_demo_data
+	$(DEV) $(BIN)/python manage.py find_duplicates
 
 run: load-data serve
 

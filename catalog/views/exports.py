@@ -59,13 +59,11 @@ def service_export(request):
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     services = filterset.qs.for_list().order_by(*SORTS[sort])
     rows = (service_row(service, request) for service in services.iterator(CHUNK_SIZE))
-    stamp = timezone.localdate().isoformat()
     if export_format == "json":
-        return _stream(_json_chunks(rows, request), "application/json", f"{stamp}.json")
+        return stream(_json_chunks(rows, request), "application/json", dated(FILE_STEM, "json"))
     if export_format == "xlsx":
-        return _xlsx_response(rows, f"{FILE_STEM}-{stamp}.xlsx")
-    with_bom = export_format == "csv"
-    return _stream(_csv_lines(rows, with_bom), "text/csv; charset=utf-8", f"{stamp}.csv")
+        return xlsx_response(rows, COLUMNS, dated(FILE_STEM, "xlsx"), sheet="services")
+    return csv_response(rows, COLUMNS, dated(FILE_STEM, "csv"), with_bom=export_format == "csv")
 
 
 def service_row(service: Service, request) -> dict:
@@ -111,12 +109,24 @@ class _Line:
         return value
 
 
-def _csv_lines(rows: Iterable[dict], with_bom: bool) -> Iterator[str]:
+def dated(stem: str, extension: str) -> str:
+    """A download name that says when it was made: ``stem-2026-11-25.csv``."""
+    return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
+
+
+def csv_response(
+    rows: Iterable[dict], columns, filename: str, *, with_bom: bool = True
+) -> StreamingHttpResponse:
+    """Stream ``rows`` as CSV; with a BOM, Excel opens the UTF-8 with Hangul intact."""
+    return stream(_csv_lines(rows, columns, with_bom), "text/csv; charset=utf-8", filename)
+
+
+def _csv_lines(rows: Iterable[dict], columns, with_bom: bool) -> Iterator[str]:
     writer = csv.writer(_Line())
-    header = writer.writerow(COLUMNS)
+    header = writer.writerow(columns)
     yield ("\ufeff" + header) if with_bom else header
     for row in rows:
-        yield writer.writerow([neutralise(row[column]) for column in COLUMNS])
+        yield writer.writerow([neutralise(row[column]) for column in columns])
 
 
 def _json_chunks(rows: Iterable[dict], request) -> Iterator[str]:
@@ -135,20 +145,20 @@ def _json_chunks(rows: Iterable[dict], request) -> Iterator[str]:
     yield "]}"
 
 
-def _stream(chunks: Iterator[str], content_type: str, suffix: str) -> StreamingHttpResponse:
+def stream(chunks: Iterator[str], content_type: str, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{FILE_STEM}-{suffix}"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _xlsx_response(rows: Iterable[dict], filename: str) -> FileResponse:
+def xlsx_response(rows: Iterable[dict], columns, filename: str, *, sheet: str) -> FileResponse:
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("services")
-    sheet.append(COLUMNS)
+    worksheet = workbook.create_sheet(sheet)
+    worksheet.append(list(columns))
     for row in rows:
-        sheet.append([neutralise(row[column]) for column in COLUMNS])
+        worksheet.append([neutralise(row[column]) for column in columns])
     # Spooled: small files stay in memory, large ones go to disk.
     buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     workbook.save(buffer)

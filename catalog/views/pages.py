@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from catalog import structured_data
+from catalog import panels, structured_data
 from catalog.models import Category, Municipality, Plan, Service
 
 RECENT_SERVICE_COUNT = 8
@@ -40,6 +40,7 @@ def service_detail(request, pk: int):
     context = {
         "service": service,
         "structured_data": structured_data.service_data(service, request),
+        "panels": panels.render("service", service, request),
     }
     return render(request, "catalog/service_detail.html", context)
 
@@ -69,6 +70,7 @@ def municipality_detail(request, code: str):
         "categories": categories,
         "children": children,
         "service_list_url": service_list_url(municipality),
+        "panels": panels.render("municipality", municipality, request),
     }
     return render(request, "catalog/municipality_detail.html", context)
 

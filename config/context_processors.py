@@ -1,4 +1,4 @@
-"""Template context every page shares."""
+"""Template context every page shares: the site's navigation across its apps."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +9,7 @@ NAVIGATION = (
     (_("분야"), "catalog:category-list", ("catalog:category-detail",)),
     (_("자치단체"), "catalog:municipality-list", ("catalog:municipality-detail",)),
     (_("비교"), "catalog:compare", ()),
+    (_("분석"), "analysis:dashboard", ("analysis:method",)),
 )
 
 

@@ -1,0 +1,187 @@
+"""Staff curation of the duplication clusters.
+
+Whatever staff do to a cluster makes it *confirmed*, and confirmed clusters keep their members
+in every later run of ``find_duplicates``:
+
+* confirm clusters (action);
+* move a service out of a cluster (delete its row): the service is recorded as "not the same
+  idea" as each remaining member, so no run puts them together again;
+* move a service into a cluster (add a row): it leaves any cluster it was in;
+* merge clusters (action): the members of all selected clusters join the first one;
+* record two services as "not the same idea" directly.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
+
+
+@admin.register(DuplicationRun)
+class DuplicationRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "method",
+        "status",
+        "service_count",
+        "cluster_count",
+        "seconds",
+    )
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in DuplicationRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MemberForm(forms.ModelForm):
+    class Meta:
+        model = ClusterMember
+        fields = ("service",)
+
+    def validate_unique(self):
+        # A service already in another cluster may be moved here; save_formset moves it.
+        pass
+
+
+class ClusterMemberInline(admin.TabularInline):
+    model = ClusterMember
+    form = MemberForm
+    extra = 1
+    autocomplete_fields = ("service",)
+    fields = ("service", "municipality", "similarity", "origin")
+    readonly_fields = ("municipality", "similarity", "origin")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("service__plan__municipality__parent")
+
+    @admin.display(description=_("자치단체"))
+    def municipality(self, obj):
+        return obj.service.plan.municipality if obj.pk else "—"
+
+
+@admin.register(IdeaCluster)
+class IdeaClusterAdmin(admin.ModelAdmin):
+    list_display = ("label", "services", "municipalities", "is_confirmed", "run", "updated_at")
+    list_filter = ("is_confirmed",)
+    search_fields = ("label", "members__service__name")
+    ordering = ("-is_confirmed", "label")
+    list_select_related = ("run",)
+    fields = ("label", "is_confirmed", "confirmed_by", "confirmed_at", "run")
+    readonly_fields = ("confirmed_by", "confirmed_at", "run")
+    inlines = [ClusterMemberInline]
+    actions = ["confirm", "merge"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("members", distinct=True),
+                municipality_count=Count("members__service__plan__municipality", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("서비스 수"), ordering="member_count")
+    def services(self, obj):
+        return obj.member_count
+
+    @admin.display(description=_("자치단체 수"), ordering="municipality_count")
+    def municipalities(self, obj):
+        return obj.municipality_count
+
+    def save_model(self, request, obj, form, change):
+        _confirm(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    @transaction.atomic
+    def save_formset(self, request, form, formset, change):
+        cluster = form.instance
+        members = formset.save(commit=False)
+        for removed in formset.deleted_objects:
+            remaining = cluster.members.exclude(pk=removed.pk).values_list("service_id", flat=True)
+            for other in remaining:
+                NotSameIdea.record(removed.service_id, other, request.user, _("묶음에서 뺌"))
+            removed.delete()
+        for member in members:
+            ClusterMember.objects.filter(service=member.service).exclude(pk=member.pk).delete()
+            member.cluster = cluster
+            member.origin = ClusterMember.Origin.STAFF
+            member.save()
+
+    @admin.action(description=_("선택한 묶음 확정"))
+    def confirm(self, request, queryset):
+        now = timezone.now()
+        count = queryset.update(is_confirmed=True, confirmed_by=request.user, confirmed_at=now)
+        message = ngettext("묶음 %d개를 확정했습니다.", "묶음 %d개를 확정했습니다.", count)
+        self.message_user(request, message % count)
+
+    @admin.action(description=_("선택한 묶음 합치기"))
+    @transaction.atomic
+    def merge(self, request, queryset):
+        clusters = list(queryset.order_by("-member_count", "pk"))
+        if len(clusters) < 2:
+            self.message_user(request, _("합칠 묶음을 두 개 이상 고르세요."), messages.WARNING)
+            return
+        target, others = clusters[0], clusters[1:]
+        ClusterMember.objects.filter(cluster__in=others).update(cluster=target)
+        IdeaCluster.objects.filter(pk__in=[c.pk for c in others]).delete()
+        _confirm(target, request.user)
+        target.save()
+        message = _("%(n)d개 묶음을 '%(label)s'에 합쳤습니다.")
+        self.message_user(request, message % {"n": len(others), "label": target})
+
+
+def _confirm(cluster: IdeaCluster, user) -> None:
+    if not cluster.is_confirmed or cluster.confirmed_by_id is None:
+        cluster.is_confirmed = True
+        cluster.confirmed_by = user
+        cluster.confirmed_at = timezone.now()
+
+
+class NotSameIdeaForm(forms.ModelForm):
+    class Meta:
+        model = NotSameIdea
+        fields = ("first", "second", "note")
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("first"), cleaned.get("second")
+        if first and second and first == second:
+            raise forms.ValidationError(_("서로 다른 두 서비스를 고르세요."))
+        if first and second and first.pk > second.pk:
+            cleaned["first"], cleaned["second"] = second, first
+            self.instance.first, self.instance.second = second, first
+        return cleaned
+
+
+@admin.register(NotSameIdea)
+class NotSameIdeaAdmin(admin.ModelAdmin):
+    form = NotSameIdeaForm
+    list_display = ("first", "second", "note", "decided_by", "decided_at")
+    search_fields = ("first__name", "second__name", "note")
+    autocomplete_fields = ("first", "second")
+    list_select_related = ("first", "second", "decided_by")
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        obj.decided_by = obj.decided_by or request.user
+        super().save_model(request, obj, form, change)
+        _separate_now(obj)
+
+
+def _separate_now(decision: NotSameIdea) -> None:
+    """If the two services share a cluster, the less similar one leaves it at once."""
+    pair = ClusterMember.objects.filter(
+        Q(service=decision.first_id) | Q(service=decision.second_id)
+    ).order_by("-similarity", "service_id")
+    if len(pair) == 2 and pair[0].cluster_id == pair[1].cluster_id:
+        pair[1].delete()

@@ -1,0 +1,167 @@
+"""Figures drawn from the stored clusters, over published services only.
+
+An idea is *shared* when its cluster holds published services of two or more
+municipalities. Every figure here is computed by the database.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
+from analysis.shares import share
+from catalog.models import Municipality, Service
+
+PUBLISHED_MEMBER = Q(members__service__is_published=True)
+
+
+def shared_clusters() -> QuerySet:
+    """Clusters whose published members come from at least two municipalities."""
+    return IdeaCluster.objects.annotate(
+        municipality_count=Count(
+            "members__service__plan__municipality", filter=PUBLISHED_MEMBER, distinct=True
+        ),
+        service_count=Count("members", filter=PUBLISHED_MEMBER, distinct=True),
+    ).filter(municipality_count__gte=2)
+
+
+def _in_shared_cluster() -> Exists:
+    """For a Service queryset: the service belongs to a shared cluster."""
+    return Exists(
+        ClusterMember.objects.filter(
+            service=OuterRef("pk"), cluster__in=shared_clusters().values("pk")
+        )
+    )
+
+
+@dataclass
+class DuplicationRate:
+    shared: int
+    total: int
+
+    @property
+    def percent(self) -> float:
+        return share(self.shared, self.total)
+
+
+def duplication_rate(services: QuerySet) -> DuplicationRate:
+    """Share of ``services`` whose idea appears in two or more municipalities."""
+    counts = services.order_by().aggregate(
+        total=Count("pk"), shared=Count("pk", filter=Q(_in_shared_cluster()))
+    )
+    return DuplicationRate(counts["shared"], counts["total"])
+
+
+def differentiation(municipalities: QuerySet | None = None) -> QuerySet:
+    """Municipalities with ``service_total``, ``unique_count`` and ``differentiation``.
+
+    The differentiation index is the share (percent) of a municipality's published services
+    found in no other municipality. Municipalities without published services are left out.
+    """
+    shared_ids = ClusterMember.objects.filter(cluster__in=shared_clusters().values("pk")).values(
+        "service_id"
+    )
+    published = Q(plans__services__is_published=True)
+    queryset = municipalities if municipalities is not None else Municipality.objects.all()
+    return (
+        queryset.annotate(
+            service_total=Count("plans__services", filter=published),
+            shared_count=Count(
+                "plans__services", filter=published & Q(plans__services__in=shared_ids)
+            ),
+        )
+        .filter(service_total__gt=0)
+        .select_related("parent")
+    )
+
+
+def with_index(rows) -> list:
+    """Attach ``unique_count`` and ``differentiation`` (percent) to ``differentiation()`` rows."""
+    rows = list(rows)
+    for row in rows:
+        row.unique_count = row.service_total - row.shared_count
+        row.differentiation = share(row.unique_count, row.service_total)
+    return rows
+
+
+def most_copied(limit: int = 20) -> QuerySet:
+    """The ideas planned by the most municipalities, with their members loaded."""
+    members = ClusterMember.objects.filter(service__is_published=True).select_related(
+        "service__plan__municipality__parent"
+    )
+    return (
+        shared_clusters()
+        .order_by("-municipality_count", "-service_count", "label", "pk")
+        .prefetch_related(Prefetch("members", queryset=members, to_attr="published_members"))[
+            :limit
+        ]
+    )
+
+
+def same_idea_elsewhere(service: Service) -> list[ClusterMember]:
+    """Members of the service's cluster planned by other municipalities."""
+    return list(
+        ClusterMember.objects.filter(cluster__members__service=service, service__is_published=True)
+        .exclude(service__plan__municipality=service.plan.municipality_id)
+        .select_related("service__plan__municipality__parent", "cluster")
+        .order_by("service__plan__municipality__code", "service__name")
+    )
+
+
+@dataclass
+class Similarity:
+    municipality: Municipality
+    common: int
+    jaccard: float  # 0–1
+
+
+def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[Similarity]:
+    """Municipalities whose portfolios share the most ideas with this one (Jaccard).
+
+    A municipality's ideas are its shared clusters plus each of its services found nowhere
+    else; Jaccard = common ideas / ideas of either.
+    """
+    shared = shared_clusters().values("pk")
+    mine = ClusterMember.objects.filter(
+        cluster__in=shared,
+        service__is_published=True,
+        service__plan__municipality=municipality,
+    ).values("cluster_id")
+    common = dict(
+        ClusterMember.objects.filter(cluster__in=mine, service__is_published=True)
+        .exclude(service__plan__municipality=municipality)
+        .values("service__plan__municipality")
+        .annotate(n=Count("cluster", distinct=True))
+        .values_list("service__plan__municipality", "n")
+    )
+    if not common:
+        return []
+    ideas = _idea_counts([municipality.pk, *common])
+    results = [
+        Similarity(
+            other,
+            common[other.pk],
+            common[other.pk] / (ideas[municipality.pk] + ideas[other.pk] - common[other.pk]),
+        )
+        for other in Municipality.objects.filter(pk__in=common).select_related("parent")
+    ]
+    results.sort(key=lambda s: (-s.jaccard, -s.common, s.municipality.code))
+    return results[:limit]
+
+
+def _idea_counts(municipality_ids: list[int]) -> dict[int, int]:
+    """Per municipality: distinct shared clusters + published services in none."""
+    shared = shared_clusters().values("pk")
+    published = Q(plans__services__is_published=True)
+    in_shared = Q(plans__services__idea__cluster__in=shared)
+    rows = Municipality.objects.filter(pk__in=municipality_ids).annotate(
+        clusters=Count(
+            "plans__services__idea__cluster", filter=published & in_shared, distinct=True
+        ),
+        alone=Count("plans__services", filter=published & ~in_shared, distinct=True),
+    )
+    return {row.pk: row.clusters + row.alone for row in rows}
+
+
+def latest_run() -> DuplicationRun | None:
+    return DuplicationRun.objects.filter(status=DuplicationRun.Status.SUCCEEDED).first()

@@ -1,0 +1,74 @@
+import csv
+import dataclasses
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from analysis import duplication
+from catalog.models import Municipality
+
+REQUIRED_COLUMNS = ("municipality_code", "name", "concept")
+
+
+class Command(BaseCommand):
+    help = (
+        "Score the duplication method on a labelled CSV (municipality_code, name, optional "
+        "description, concept): pair precision, recall and F1 over pairs of services of "
+        "different municipalities. Reads only the file; writes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="CSV file, UTF-8 (with or without BOM).")
+        parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+
+    def handle(self, *args, file: Path, **options):
+        labelled = self._read(file)
+        params = duplication.Parameters()
+        scores = duplication.evaluate(labelled, params)
+        if options["json"]:
+            self.stdout.write(json.dumps({**scores, "parameters": dataclasses.asdict(params)}))
+            return
+        pairs = scores["pairs"]
+        self.stdout.write(
+            f"records    {scores['records']} in {len({c for _, c in labelled})} concepts\n"
+            f"clusters   {scores['clusters']}\n"
+            f"pairs      {pairs['true']} true, {pairs['predicted']} predicted, "
+            f"{pairs['correct']} correct (different municipalities only)\n"
+            f"precision  {scores['precision']:.3f}\n"
+            f"recall     {scores['recall']:.3f}\n"
+            f"F1         {scores['f1']:.3f}"
+        )
+
+    def _read(self, path: Path) -> list[tuple[duplication.Record, str]]:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        names = {m.code: str(m) for m in Municipality.objects.select_related("parent")}
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as stream:
+                reader = csv.DictReader(stream)
+                missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise CommandError(f"{path}: missing column(s): {', '.join(missing)}")
+                labelled = []
+                for line, row in enumerate(reader, start=2):
+                    labelled.append((self._record(path, line, row, names), row["concept"].strip()))
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        if not labelled:
+            raise CommandError(f"{path}: no rows")
+        return labelled
+
+    def _record(self, path, line, row, names) -> duplication.Record:
+        code, name = (row["municipality_code"] or "").strip(), (row["name"] or "").strip()
+        if not name or not (row["concept"] or "").strip():
+            raise CommandError(f"{path}, line {line}: name and concept must not be empty")
+        if code not in names:
+            raise CommandError(f"{path}, line {line}: unknown municipality code {code!r}")
+        return duplication.Record(
+            id=line,
+            municipality_code=code,
+            name=name,
+            description=(row.get("description") or "").strip(),
+            municipality_name=names[code],
+        )

@@ -1,0 +1,150 @@
+"""Run the duplication method over the catalog and store its clusters, keeping curation.
+
+The method itself (``analysis.duplication``) knows nothing of the database. This module
+feeds it the published services, then reconciles its answer with what staff decided:
+
+1. services in a confirmed cluster stay there and are withheld from the method's clusters;
+2. two services marked "not the same idea" never share a cluster: the less similar of the
+   two leaves the method's cluster;
+3. a cluster that no longer spans two municipalities is dropped;
+4. unconfirmed clusters of the previous run are replaced; one whose members are unchanged
+   keeps its id, so links to it stay valid.
+"""
+
+import dataclasses
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from analysis import duplication
+from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
+from catalog.models import Service
+
+
+@dataclass
+class RunResult:
+    run: DuplicationRun | None
+    service_count: int
+    clusters: list[duplication.Cluster]
+    kept_confirmed: int
+    reused: int
+
+
+def published_records() -> list[duplication.Record]:
+    rows = (
+        Service.objects.published()
+        .order_by("pk")
+        .values_list(
+            "pk", "plan__municipality__code", "plan__municipality__name", "name", "description"
+        )
+    )
+    return [
+        duplication.Record(
+            id=pk,
+            municipality_code=code,
+            municipality_name=municipality_name,
+            name=name,
+            description=description,
+        )
+        for pk, code, municipality_name, name, description in rows.iterator(5000)
+    ]
+
+
+def find_and_store(
+    params: duplication.Parameters | None = None, *, dry_run: bool = False
+) -> RunResult:
+    params = params or duplication.Parameters()
+    started = time.monotonic()
+    records = published_records()
+    municipality_of = {record.id: record.municipality_code for record in records}
+    clusters = duplication.find_clusters(records, params)
+    confirmed_ids = set(
+        ClusterMember.objects.filter(cluster__is_confirmed=True).values_list(
+            "service_id", flat=True
+        )
+    )
+    clusters = _respect_curation(clusters, confirmed_ids, _not_same_pairs(), municipality_of)
+    if dry_run:
+        return RunResult(None, len(records), clusters, _confirmed_count(), 0)
+    with transaction.atomic():
+        run = DuplicationRun.objects.create(
+            method=f"{duplication.METHOD} v{duplication.METHOD_VERSION}",
+            parameters=dataclasses.asdict(params),
+            service_count=len(records),
+        )
+        reused = _replace_unconfirmed(run, clusters)
+        run.cluster_count = IdeaCluster.objects.count()
+        run.status = DuplicationRun.Status.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.seconds = round(time.monotonic() - started, 3)
+        run.save()
+    return RunResult(run, len(records), clusters, _confirmed_count(), reused)
+
+
+def _confirmed_count() -> int:
+    return IdeaCluster.objects.filter(is_confirmed=True).count()
+
+
+def _not_same_pairs() -> set[frozenset]:
+    return {frozenset(pair) for pair in NotSameIdea.objects.values_list("first", "second")}
+
+
+def _respect_curation(clusters, confirmed_ids, not_same, municipality_of):
+    kept = []
+    for cluster in clusters:
+        members = [(sid, sim) for sid, sim in cluster.members if sid not in confirmed_ids]
+        members = _split_not_same(members, not_same)
+        codes = {municipality_of[sid] for sid, _ in members}
+        if len(codes) >= 2:
+            kept.append(dataclasses.replace(cluster, members=members, municipality_codes=codes))
+    return kept
+
+
+def _split_not_same(members, not_same):
+    """Drop the less similar member of each forbidden pair until none remains."""
+    members = sorted(members, key=lambda member: (-member[1], member[0]))
+    kept: list[tuple] = []
+    for sid, sim in members:
+        if not any(frozenset((sid, other)) in not_same for other, _ in kept):
+            kept.append((sid, sim))
+    return kept
+
+
+def _replace_unconfirmed(run: DuplicationRun, clusters) -> int:
+    previous = defaultdict(set)
+    for cluster_id, service_id in ClusterMember.objects.filter(
+        cluster__is_confirmed=False
+    ).values_list("cluster_id", "service_id"):
+        previous[cluster_id].add(service_id)
+    by_members = {frozenset(ids): cluster_id for cluster_id, ids in previous.items()}
+
+    reused = {}  # cluster id -> method cluster whose members it already has
+    fresh = []  # (unsaved IdeaCluster, method cluster)
+    for cluster in clusters:
+        cluster_id = by_members.get(frozenset(sid for sid, _ in cluster.members))
+        if cluster_id is None:
+            fresh.append((IdeaCluster(label=cluster.label[:200], run=run), cluster))
+        else:
+            reused[cluster_id] = cluster
+
+    # Old unconfirmed clusters go (with their members) except those reused in place.
+    IdeaCluster.objects.filter(is_confirmed=False).exclude(pk__in=reused).delete()
+    ClusterMember.objects.filter(cluster_id__in=reused).delete()
+    for cluster_id, cluster in reused.items():
+        IdeaCluster.objects.filter(pk=cluster_id).update(label=cluster.label[:200], run=run)
+    IdeaCluster.objects.bulk_create([idea for idea, _ in fresh], batch_size=1000)
+
+    members = [
+        ClusterMember(cluster_id=cluster_id, service_id=sid, similarity=_unit(sim))
+        for cluster_id, cluster in [*reused.items(), *((idea.pk, c) for idea, c in fresh)]
+        for sid, sim in cluster.members
+    ]
+    ClusterMember.objects.bulk_create(members, batch_size=2000)
+    return len(reused)
+
+
+def _unit(value: float) -> float:
+    return min(1.0, max(0.0, float(value)))

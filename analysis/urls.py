@@ -1,0 +1,11 @@
+from django.urls import path
+
+from analysis import views
+
+app_name = "analysis"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("method/", views.method, name="method"),
+    path("export/<slug:table>/", views.export, name="export"),
+]

@@ -1,0 +1,196 @@
+"""``/analysis/``: the issue paper's study, kept current; ``/analysis/method/``; exports."""
+
+import dataclasses
+
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from analysis import duplication, figures
+from analysis.method_notes import PARAMETER_HELP
+from analysis.shares import category_shares, municipality_matrix
+from catalog.filters import ServiceFilter
+from catalog.models import Service
+from catalog.views.exports import csv_response, dated, xlsx_response
+
+TOP_IDEAS = 20
+SCOPE_FIELDS_SHOWN = ("sido", "kind", "year_from", "year_to")
+SCOPE_PARAMETERS = ("sido", "municipality", "kind", "category", "year_from", "year_to", "q")
+
+
+def _scope(request) -> ServiceFilter:
+    """The services in scope: the browse page's filters, applied to published services."""
+    filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
+    filterset.is_valid()
+    return filterset
+
+
+def dashboard(request):
+    scope = _scope(request)
+    services = scope.qs
+    published = Service.objects.published()
+    context = {
+        "scope_fields": [scope.form[name] for name in SCOPE_FIELDS_SHOWN],
+        "scope_query": _scope_query(request),
+        "shares": category_shares(services),
+        "matrix": municipality_matrix(services, published),
+        "rate": figures.duplication_rate(services),
+        "ideas": figures.most_copied(TOP_IDEAS),
+        "municipalities": _ranked_municipalities(),
+        "run": figures.latest_run(),
+    }
+    return render(request, "analysis/dashboard.html", context)
+
+
+def _ranked_municipalities():
+    """Least differentiated first: the cities whose plans are most copied."""
+    rows = figures.with_index(figures.differentiation())
+    return sorted(rows, key=lambda row: (row.differentiation, -row.service_total, row.code))
+
+
+def _scope_query(request) -> str:
+    kept = request.GET.copy()
+    for key in list(kept):
+        if key not in SCOPE_PARAMETERS:
+            kept.pop(key)
+    return kept.urlencode()
+
+
+def method(request):
+    run = figures.latest_run()
+    parameters = run.parameters if run else dataclasses.asdict(duplication.Parameters())
+    context = {
+        "run": run,
+        "method_name": run.method if run else f"{duplication.METHOD} v{duplication.METHOD_VERSION}",
+        "parameters": [
+            (name, _display(value), PARAMETER_HELP.get(name, ""))
+            for name, value in parameters.items()
+        ],
+    }
+    return render(request, "analysis/method.html", context)
+
+
+def _display(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_display(item) for item in value)
+    return str(value)
+
+
+# -- exports ----------------------------------------------------------------------------
+
+SHARE_COLUMNS = ("category_code", "category_name", "service_count", "share_percent")
+MATRIX_COLUMNS = (
+    "municipality_code",
+    "municipality_name",
+    "sido_name",
+    "category_code",
+    "category_name",
+    "service_count",
+    "share_percent",
+    "national_share_percent",
+    "location_quotient",
+)
+CLUSTER_COLUMNS = (
+    "cluster_id",
+    "cluster_label",
+    "confirmed",
+    "municipality_count",
+    "service_id",
+    "municipality_code",
+    "municipality_name",
+    "service_name",
+    "similarity",
+)
+MUNICIPALITY_COLUMNS = (
+    "municipality_code",
+    "municipality_name",
+    "sido_name",
+    "service_count",
+    "shared_service_count",
+    "unique_service_count",
+    "differentiation_index",
+)
+
+
+def export(request, table: str):
+    export_format = request.GET.get("format", "csv")
+    if export_format not in ("csv", "xlsx"):
+        return HttpResponseBadRequest(
+            _("알 수 없는 형식입니다. csv 또는 xlsx를 고르세요."),
+            content_type="text/plain; charset=utf-8",
+        )
+    tables = {
+        "shares": (SHARE_COLUMNS, _share_rows),
+        "matrix": (MATRIX_COLUMNS, _matrix_rows),
+        "clusters": (CLUSTER_COLUMNS, _cluster_rows),
+        "municipalities": (MUNICIPALITY_COLUMNS, _municipality_rows),
+    }
+    if table not in tables:
+        raise Http404
+    columns, build = tables[table]
+    rows = build(_scope(request).qs)
+    filename = dated(f"smartcity-{table}", export_format)
+    if export_format == "xlsx":
+        return xlsx_response(rows, columns, filename, sheet=table)
+    return csv_response(rows, columns, filename)
+
+
+def _share_rows(services):
+    for category in category_shares(services):
+        yield {
+            "category_code": category.code,
+            "category_name": category.name_ko,
+            "service_count": category.service_count,
+            "share_percent": category.share,
+        }
+
+
+def _matrix_rows(services):
+    matrix = municipality_matrix(services, Service.objects.published())
+    national = {category.pk: category.share for category in matrix.national}
+    for row in matrix.rows:
+        sido = row.municipality.parent or row.municipality
+        for cell in row.cells:
+            yield {
+                "municipality_code": row.municipality.code,
+                "municipality_name": row.municipality.name,
+                "sido_name": sido.name,
+                "category_code": cell.category.code,
+                "category_name": cell.category.name_ko,
+                "service_count": cell.count,
+                "share_percent": cell.share,
+                "national_share_percent": national[cell.category.pk],
+                "location_quotient": cell.quotient,
+            }
+
+
+def _cluster_rows(_services):
+    """Clusters are catalogue-wide; the scope does not narrow them."""
+    for cluster in figures.most_copied(limit=None):
+        for member in cluster.published_members:
+            municipality = member.service.plan.municipality
+            yield {
+                "cluster_id": cluster.pk,
+                "cluster_label": cluster.label,
+                "confirmed": cluster.is_confirmed,
+                "municipality_count": cluster.municipality_count,
+                "service_id": member.service_id,
+                "municipality_code": municipality.code,
+                "municipality_name": str(municipality),
+                "service_name": member.service.name,
+                "similarity": round(member.similarity, 4),
+            }
+
+
+def _municipality_rows(_services):
+    for row in figures.with_index(figures.differentiation().order_by("code")):
+        sido = row.parent or row
+        yield {
+            "municipality_code": row.code,
+            "municipality_name": row.name,
+            "sido_name": sido.name,
+            "service_count": row.service_total,
+            "shared_service_count": row.shared_count,
+            "unique_service_count": row.unique_count,
+            "differentiation_index": row.differentiation,
+        }
