@@ -76,6 +76,7 @@ class IdeaClusterAdmin(admin.ModelAdmin):
     ordering = ("-is_confirmed", "label")
     list_select_related = ("run",)
     fields = ("label", "is_confirmed", "confirmed_by", "confirmed_at", "run")
+    # Unticking 확정 hands the cluster back to the method; any other edit confirms it.
     readonly_fields = ("confirmed_by", "confirmed_at", "run")
     inlines = [ClusterMemberInline]
     actions = ["confirm", "merge"]
@@ -99,7 +100,10 @@ class IdeaClusterAdmin(admin.ModelAdmin):
         return obj.municipality_count
 
     def save_model(self, request, obj, form, change):
-        _confirm(obj, request.user)
+        if "is_confirmed" in form.changed_data and not obj.is_confirmed:
+            obj.confirmed_by = obj.confirmed_at = None
+        else:
+            _confirm(obj, request.user)
         super().save_model(request, obj, form, change)
 
     @transaction.atomic
@@ -132,12 +136,33 @@ class IdeaClusterAdmin(admin.ModelAdmin):
             self.message_user(request, _("합칠 묶음을 두 개 이상 고르세요."), messages.WARNING)
             return
         target, others = clusters[0], clusters[1:]
+        conflicts = _not_same_within(clusters)
+        if conflicts:
+            pairs = ", ".join(f"{a} ≠ {b}" for a, b in conflicts[:5])
+            self.message_user(
+                request,
+                _("'다른 아이디어'로 결정된 서비스가 함께 있어 합치지 않았습니다: %(pairs)s")
+                % {"pairs": pairs},
+                messages.ERROR,
+            )
+            return
         ClusterMember.objects.filter(cluster__in=others).update(cluster=target)
         IdeaCluster.objects.filter(pk__in=[c.pk for c in others]).delete()
         _confirm(target, request.user)
         target.save()
         message = _("%(n)d개 묶음을 '%(label)s'에 합쳤습니다.")
         self.message_user(request, message % {"n": len(others), "label": target})
+
+
+def _not_same_within(clusters) -> list[tuple]:
+    """Pairs of services in these clusters that staff have said are different ideas."""
+    service_ids = ClusterMember.objects.filter(cluster__in=clusters).values("service_id")
+    return [
+        (decision.first, decision.second)
+        for decision in NotSameIdea.objects.filter(
+            first__in=service_ids, second__in=service_ids
+        ).select_related("first", "second")
+    ]
 
 
 def _confirm(cluster: IdeaCluster, user) -> None:

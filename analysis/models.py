@@ -14,7 +14,6 @@ from catalog.models import Service
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", _("실행 중")
     SUCCEEDED = "succeeded", _("완료")
     FAILED = "failed", _("실패")
 
@@ -29,7 +28,7 @@ class DuplicationRun(models.Model):
     method = models.CharField(_("방법"), max_length=100)
     parameters = models.JSONField(_("매개변수"), default=dict)
     status = models.CharField(
-        _("상태"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING
+        _("상태"), max_length=10, choices=RunStatus.choices, default=RunStatus.SUCCEEDED
     )
     service_count = models.PositiveIntegerField(_("대상 서비스 수"), default=0)
     cluster_count = models.PositiveIntegerField(_("묶음 수"), default=0)

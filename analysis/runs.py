@@ -60,16 +60,26 @@ def find_and_store(
     started = time.monotonic()
     records = published_records()
     municipality_of = {record.id: record.municipality_code for record in records}
-    clusters = duplication.find_clusters(records, params)
-    confirmed_ids = set(
-        ClusterMember.objects.filter(cluster__is_confirmed=True).values_list(
-            "service_id", flat=True
-        )
-    )
-    clusters = _respect_curation(clusters, confirmed_ids, _not_same_pairs(), municipality_of)
+    try:
+        found = duplication.find_clusters(records, params)
+    except Exception:
+        if not dry_run:
+            DuplicationRun.objects.create(
+                method=f"{duplication.METHOD} v{duplication.METHOD_VERSION}",
+                parameters=dataclasses.asdict(params),
+                service_count=len(records),
+                status=DuplicationRun.Status.FAILED,
+                finished_at=timezone.now(),
+                seconds=round(time.monotonic() - started, 3),
+            )
+        raise
     if dry_run:
+        clusters = _respect_curation(found, *_curation(), municipality_of)
         return RunResult(None, len(records), clusters, _confirmed_count(), 0)
     with transaction.atomic():
+        # Curation is read (and confirmed clusters locked) inside the transaction, so that a
+        # decision staff make while the method runs is never overwritten.
+        clusters = _respect_curation(found, *_curation(lock=True), municipality_of)
         run = DuplicationRun.objects.create(
             method=f"{duplication.METHOD} v{duplication.METHOD_VERSION}",
             parameters=dataclasses.asdict(params),
@@ -82,6 +92,16 @@ def find_and_store(
         run.seconds = round(time.monotonic() - started, 3)
         run.save()
     return RunResult(run, len(records), clusters, _confirmed_count(), reused)
+
+
+def _curation(lock: bool = False) -> tuple[set, set[frozenset]]:
+    confirmed = IdeaCluster.objects.filter(is_confirmed=True)
+    if lock:
+        list(confirmed.select_for_update().values_list("pk", flat=True))
+    confirmed_ids = set(
+        ClusterMember.objects.filter(cluster__in=confirmed).values_list("service_id", flat=True)
+    )
+    return confirmed_ids, _not_same_pairs()
 
 
 def _confirmed_count() -> int:
@@ -133,8 +153,11 @@ def _replace_unconfirmed(run: DuplicationRun, clusters) -> int:
     # Old unconfirmed clusters go (with their members) except those reused in place.
     IdeaCluster.objects.filter(is_confirmed=False).exclude(pk__in=reused).delete()
     ClusterMember.objects.filter(cluster_id__in=reused).delete()
-    for cluster_id, cluster in reused.items():
-        IdeaCluster.objects.filter(pk=cluster_id).update(label=cluster.label[:200], run=run)
+    IdeaCluster.objects.bulk_update(
+        [IdeaCluster(pk=pk, label=cluster.label[:200], run=run) for pk, cluster in reused.items()],
+        ["label", "run"],
+        batch_size=1000,
+    )
     IdeaCluster.objects.bulk_create([idea for idea, _ in fresh], batch_size=1000)
 
     members = [

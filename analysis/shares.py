@@ -36,6 +36,14 @@ def category_shares(services: QuerySet) -> list[Category]:
     return categories
 
 
+def location_quotient(count: int, total: int, national_count: int, national_total: int):
+    """(count / total) / (national_count / national_total), from counts, to two decimals;
+    None when the field has no services nationally."""
+    if not (total and national_count and national_total):
+        return None
+    return round((count * national_total) / (total * national_count), 2)
+
+
 @dataclass
 class MatrixCell:
     category: Category
@@ -66,7 +74,8 @@ def municipality_matrix(services: QuerySet, national_services: QuerySet) -> Matr
     ``national_services``: above 1, the city plans relatively more of that field.
     """
     national = category_shares(national_services)
-    national_share = {c.pk: c.share for c in national}
+    national_count = {c.pk: c.service_count for c in national}
+    national_total = sum(national_count.values())
     grouped = (
         services.order_by()
         .values("plan__municipality", "category")
@@ -86,13 +95,12 @@ def municipality_matrix(services: QuerySet, national_services: QuerySet) -> Matr
         for category in categories:
             n = by_category.get(category.pk, 0)
             local = share(n, total)
-            base = national_share.get(category.pk) or 0
             row.cells.append(
                 MatrixCell(
                     category,
                     n,
                     local,
-                    round(local / base, 2) if base else None,
+                    location_quotient(n, total, national_count.get(category.pk, 0), national_total),
                     sum(local >= step for step in HEAT_STEPS),
                 )
             )

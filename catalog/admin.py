@@ -1,10 +1,27 @@
 """Staff data entry. Lists carry counts computed in SQL and load related rows up front."""
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
-from catalog.models import Category, Municipality, Plan, Service, SubCategory, Tag
+from catalog.models import (
+    Category,
+    EditorAssignment,
+    Municipality,
+    Plan,
+    Service,
+    SubCategory,
+    Tag,
+)
+from catalog.permissions import can_publish, limit_to_editable
 
 PUBLISHED = Q(services__is_published=True)
 
@@ -56,6 +73,16 @@ class MunicipalityAdmin(admin.ModelAdmin):
                 service_count=Count("plans__services", distinct=True),
             )
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (
+            request.GET.get("model_name") == "plan"
+            and request.GET.get("field_name") == "municipality"
+        ):
+            # Autocomplete of a plan's municipality offers only what the user may work on.
+            queryset = limit_to_editable(queryset, request.user, "pk")
+        return queryset, may_have_duplicates
 
     @admin.display(description=_("계획 수"), ordering="plan_count")
     def plans(self, obj):
@@ -132,16 +159,93 @@ class TagAdmin(admin.ModelAdmin):
 
 
 class SubCategoryChoicesMixin:
-    """Label each sub-group with its field without a query per option."""
+    """Field and sub-group selects read their options once per request, not once per form
+    (a plan's page shows one form per service) and label sub-groups without extra queries."""
+
+    cached_choice_fields = ("category", "subcategory")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "subcategory":
             kwargs["queryset"] = SubCategory.objects.select_related("category")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in self.cached_choice_fields and field is not None:
+            cache = request.__dict__.setdefault("_admin_choices", {})
+            if db_field.name not in cache:
+                cache[db_field.name] = list(field.choices)
+            field.choices = cache[db_field.name]
+        return field
+
+
+class VersionedForm(forms.ModelForm):
+    """Refuses to save a row that someone else saved after this form was opened.
+
+    The form carries the version it was built from; ``clean`` compares it with the row as
+    it is now (locked until the admin's transaction ends, so two saves cannot interleave).
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["loaded_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        current = (
+            type(self.instance)
+            ._base_manager.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is not None and cleaned.get("loaded_version") != current:
+            raise forms.ValidationError(
+                _(
+                    "다른 사람이 이 화면을 연 뒤에 먼저 저장했습니다. 덮어쓰지 않도록 저장하지 "
+                    "않았습니다. 새로 고침해 바뀐 내용을 확인한 뒤 다시 고쳐 주세요."
+                ),
+                code="stale",
+            )
+        return cleaned
+
+
+class EditorScopedMixin:
+    """Limits lists, forms, autocompletes and object pages to the editor's municipalities."""
+
+    municipality_path = ""  # from the admin's model to its Municipality
+
+    def get_queryset(self, request):
+        return limit_to_editable(
+            super().get_queryset(request), request.user, self.municipality_path
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def _require_in_scope(self, request, object_id):
+        # The history pages look objects up themselves, past get_queryset().
+        if not self.get_queryset(request).filter(pk=object_id).exists():
+            raise Http404
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "plan":
+            field.queryset = limit_to_editable(field.queryset, request.user, "municipality")
+        elif db_field.name == "municipality":
+            field.queryset = limit_to_editable(field.queryset, request.user, "pk")
+        return field
 
 
 class ServiceInline(SubCategoryChoicesMixin, admin.TabularInline):
     model = Service
+    form = VersionedForm
     extra = 3
     fields = (
         "name",
@@ -150,16 +254,23 @@ class ServiceInline(SubCategoryChoicesMixin, admin.TabularInline):
         "status",
         "source_page",
         "source_url",
+        "source_note",
         "is_published",
+        "loaded_version",
     )
     show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("category", "subcategory")
 
+    def get_readonly_fields(self, request, obj=None):
+        return () if can_publish(request.user) else ("is_published",)
+
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(EditorScopedMixin, SimpleHistoryAdmin):
+    municipality_path = "municipality"
+    form = VersionedForm
     list_display = (
         "title",
         "municipality",
@@ -177,12 +288,13 @@ class PlanAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = [ServiceInline]
     fieldsets = (
-        (None, {"fields": ("municipality", "title", "kind")}),
+        (None, {"fields": ("municipality", "title", "kind", "loaded_version")}),
         (_("기간"), {"fields": (("start_year", "end_year"), "approved_on")}),
         (_("출처"), {"fields": ("document_url", "source_url", "note")}),
+        (_("서비스"), {"fields": ("status_counts",)}),
         (_("기록"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("status_counts", "created_at", "updated_at")
 
     def get_queryset(self, request):
         return (
@@ -207,9 +319,20 @@ class PlanAdmin(admin.ModelAdmin):
     def published_services(self, obj):
         return obj.published_count
 
+    @admin.display(description=_("상태별 서비스 수"))
+    def status_counts(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        counts = dict(obj.services.order_by().values_list("status").annotate(n=Count("pk")))
+        published = obj.services.filter(is_published=True).count()
+        parts = [f"{label} {counts.get(value, 0)}" for value, label in Service.Status.choices]
+        return " · ".join([*parts, f"{_('공개')} {published}"])
+
 
 @admin.register(Service)
-class ServiceAdmin(SubCategoryChoicesMixin, admin.ModelAdmin):
+class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmin):
+    municipality_path = "plan__municipality"
+    form = VersionedForm
     list_display = (
         "name",
         "municipality",
@@ -220,9 +343,9 @@ class ServiceAdmin(SubCategoryChoicesMixin, admin.ModelAdmin):
         "updated_at",
     )
     list_filter = (
-        "category",
-        "status",
         "is_published",
+        "status",
+        "category",
         ServiceSidoFilter,
         "plan__kind",
         "category_basis",
@@ -238,14 +361,79 @@ class ServiceAdmin(SubCategoryChoicesMixin, admin.ModelAdmin):
     autocomplete_fields = ("plan", "tags")
     list_select_related = ("plan__municipality__parent", "category")
     list_per_page = 50
+    actions = ["publish", "unpublish", "mark_status_built", "mark_status_operating"]
     fieldsets = (
-        (None, {"fields": ("plan", "name", "description")}),
+        (None, {"fields": ("plan", "name", "description", "loaded_version")}),
         (_("분류"), {"fields": ("category", "category_basis", "subcategory", "tags")}),
-        (_("상태"), {"fields": ("status", "is_published")}),
+        (_("상태"), {"fields": ("status", "is_published", "published_at", "published_by")}),
         (_("출처"), {"fields": ("source_url", "source_page", "source_note")}),
         (_("기록"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
-    readonly_fields = ("created_at", "updated_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["published_at", "published_by", "created_at", "updated_at"]
+        if not can_publish(request.user):
+            fields.insert(0, "is_published")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        if "is_published" in form.changed_data:
+            _stamp_publication(obj, request.user)
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published and not can_publish(request.user):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return can_publish(request.user)
+
+    @admin.action(description=_("선택한 서비스 공개"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._set_published(request, queryset, True)
+
+    @admin.action(description=_("선택한 서비스 공개 취소"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._set_published(request, queryset, False)
+
+    @admin.action(description=_("선택한 서비스 상태를 구축으로"), permissions=["change"])
+    def mark_status_built(self, request, queryset):
+        self._set_status(request, queryset, Service.Status.BUILT)
+
+    @admin.action(description=_("선택한 서비스 상태를 운영으로"), permissions=["change"])
+    def mark_status_operating(self, request, queryset):
+        self._set_status(request, queryset, Service.Status.OPERATING)
+
+    @transaction.atomic
+    def _set_published(self, request, queryset, published: bool):
+        # Saved one by one so that each change gets its history record and version.
+        changed = 0
+        for service in queryset.select_for_update(of=("self",)).filter(is_published=not published):
+            service.is_published = published
+            _stamp_publication(service, request.user)
+            service.save()
+            changed += 1
+        message = (
+            ngettext("서비스 %d개를 공개했습니다.", "서비스 %d개를 공개했습니다.", changed)
+            if published
+            else ngettext(
+                "서비스 %d개를 공개 취소했습니다.", "서비스 %d개를 공개 취소했습니다.", changed
+            )
+        )
+        self.message_user(request, message % changed)
+
+    @transaction.atomic
+    def _set_status(self, request, queryset, status):
+        changed = 0
+        for service in queryset.select_for_update(of=("self",)).exclude(status=status):
+            service.status = status
+            service.save()
+            changed += 1
+        self.message_user(
+            request,
+            ngettext("서비스 %d개를 바꿨습니다.", "서비스 %d개를 바꿨습니다.", changed) % changed,
+        )
 
     @admin.display(description=_("자치단체"), ordering="plan__municipality__code")
     def municipality(self, obj):
@@ -254,3 +442,35 @@ class ServiceAdmin(SubCategoryChoicesMixin, admin.ModelAdmin):
     @admin.display(description=_("계획"), ordering="plan__title")
     def plan_title(self, obj):
         return obj.plan.title
+
+
+def _stamp_publication(service: Service, user) -> None:
+    """Record who published a service and when (kept when it is unpublished again)."""
+    if service.is_published:
+        service.published_at = timezone.now()
+        service.published_by = user
+
+
+@admin.register(EditorAssignment)
+class EditorAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "municipality")
+    list_filter = ("municipality__parent",)
+    search_fields = ("user__username", "municipality__name", "municipality__code")
+    autocomplete_fields = ("user", "municipality")
+    list_select_related = ("user", "municipality__parent")
+
+
+class EditorAssignmentInline(admin.TabularInline):
+    model = EditorAssignment
+    extra = 1
+    autocomplete_fields = ("municipality",)
+    verbose_name = _("담당 자치단체")
+    verbose_name_plural = _("담당 자치단체 (편집자는 이 자치단체의 계획과 서비스만 다룹니다)")
+
+
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, EditorAssignmentInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, StaffUserAdmin)

@@ -8,6 +8,7 @@ usual faceted-search behaviour: choosing 교통 does not hide the other fields' 
 import django_filters
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from catalog import search
@@ -62,6 +63,7 @@ class ServiceFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
         label=_("계획 종류"), field_name="plan__kind", choices=PlanKind.choices
     )
+    plan = django_filters.NumberFilter(label=_("계획"), field_name="plan_id", min_value=1)
     status = django_filters.MultipleChoiceFilter(
         label=_("상태"), field_name="status", choices=ServiceStatus.choices
     )
@@ -102,6 +104,26 @@ class ServiceFilter(django_filters.FilterSet):
         for name in ("category", "subcategory", "sido", "tag"):
             self.filters[name].extra["choices"] = self.options[name]
         self.filters["municipality"].extra["choices"] = self._selected_municipalities()
+        self.data, self.rejected = self._sanitise(self.data)
+
+    def _sanitise(self, data) -> tuple[QueryDict, dict[str, list[str]]]:
+        """Drop unknown values one by one (keeping the known ones of the same facet) and cut
+        an over-long query, so that one bad value never widens or empties the result."""
+        clean = QueryDict(mutable=True)
+        rejected: dict[str, list[str]] = {}
+        known = {
+            name: {value for value, _ in self.filters[name].extra["choices"]}
+            for name in self.FACETS
+        }
+        for key, values in data.lists() if hasattr(data, "lists") else data.items():
+            for value in values if isinstance(values, list) else [values]:
+                if key in known and value.strip() and value not in known[key]:
+                    rejected.setdefault(key, []).append(value)
+                elif key == "q":
+                    clean.appendlist(key, value[:MAX_QUERY_LENGTH])
+                else:
+                    clean.appendlist(key, value)
+        return clean, rejected
 
     def _selected_municipalities(self) -> list[tuple[str, str]]:
         """Choices for municipality: only the requested codes that exist (one query)."""

@@ -5,6 +5,9 @@ Every rule the data must keep is a database constraint, so that no import, scrip
 form can store a row that breaks it; ``clean()`` repeats the rules that span tables.
 """
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -14,6 +17,7 @@ from django.db.models.lookups import GreaterThan
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from catalog import search
 from catalog.querysets import (
@@ -130,6 +134,9 @@ class Municipality(models.Model):
         verbose_name = _("자치단체")
         verbose_name_plural = _("자치단체")
         ordering = ["code"]
+        permissions = [
+            ("edit_all_municipalities", _("모든 자치단체의 계획과 서비스를 다룰 수 있음")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(code__regex=MUNICIPALITY_CODE_PATTERN),
@@ -274,11 +281,31 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return f"{reverse('catalog:service-list')}?{urlencode({'tag': self.slug})}"
+
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
 
-class Plan(models.Model):
+class Versioned(models.Model):
+    """A row that counts its saves, so that a form built from an older version is refused
+    instead of silently overwriting a newer one (see catalog.admin.VersionedForm)."""
+
+    version = models.PositiveIntegerField(_("판"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
+class Plan(Versioned):
     """A municipality's smart-city plan or funded project that lists services."""
 
     Kind = PlanKind
@@ -315,6 +342,7 @@ class Plan(models.Model):
     updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
 
     objects = PlanQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["version"], verbose_name=_("계획 기록"))
 
     class Meta:
         verbose_name = _("계획")
@@ -351,6 +379,10 @@ class Plan(models.Model):
     def __str__(self) -> str:
         return f"{self.municipality} · {self.title}"
 
+    def get_absolute_url(self) -> str:
+        """Plans have no page of their own: their services, in the browse page."""
+        return f"{reverse('catalog:service-list')}?{urlencode({'plan': self.pk})}"
+
     def natural_key(self) -> tuple[str, str]:
         return (*self.municipality.natural_key(), self.title)
 
@@ -363,7 +395,7 @@ class Plan(models.Model):
         return str(self.start_year or self.end_year or "")
 
 
-class Service(models.Model):
+class Service(Versioned):
     """One smart-city service of one plan."""
 
     Status = ServiceStatus
@@ -417,6 +449,16 @@ class Service(models.Model):
     is_published = models.BooleanField(
         _("공개"), default=False, help_text=_("공개된 서비스만 공개 화면·내보내기·분석에 나옵니다.")
     )
+    published_at = models.DateTimeField(_("공개일시"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("공개한 사람"),
+    )
     created_at = models.DateTimeField(_("등록일시"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
     # Derived from name and description on every save (see catalog.search).
@@ -425,6 +467,11 @@ class Service(models.Model):
     search_bigrams = models.TextField(editable=False, default="")
 
     objects = ServiceQuerySet.as_manager()
+    history = HistoricalRecords(
+        m2m_fields=[tags],
+        excluded_fields=["version", "search_name", "search_text", "search_bigrams"],
+        verbose_name=_("서비스 기록"),
+    )
 
     class Meta:
         verbose_name = _("서비스")
@@ -444,6 +491,9 @@ class Service(models.Model):
                 name="service_has_provenance",
                 violation_error_message=_("출처 URL, 문서 쪽, 출처 메모 중 하나는 적어야 합니다."),
             ),
+        ]
+        permissions = [
+            ("publish_service", _("서비스를 공개하거나 내릴 수 있음")),
         ]
         indexes = [
             models.Index(fields=["is_published", "category"], name="service_published_cat_idx"),
@@ -474,6 +524,10 @@ class Service(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # Repeats the service_has_provenance constraint for forms that show only some of
+        # the three fields (the constraint is then skipped by form validation).
+        if not (self.source_url or self.source_page or self.source_note):
+            raise ValidationError(_("출처 URL, 문서 쪽, 출처 메모 중 하나는 적어야 합니다."))
         if (
             self.subcategory_id
             and self.category_id
@@ -484,3 +538,37 @@ class Service(models.Model):
     @property
     def municipality(self) -> Municipality:
         return self.plan.municipality
+
+
+class EditorAssignment(models.Model):
+    """A municipality whose plans and services an editor may see and change.
+
+    Users with the ``catalog.edit_all_municipalities`` permission (reviewers, administrators)
+    are not limited; everyone else on the staff works only on their assigned municipalities.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="municipality_assignments",
+        verbose_name=_("사용자"),
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        related_name="editor_assignments",
+        verbose_name=_("자치단체"),
+    )
+
+    class Meta:
+        verbose_name = _("담당 자치단체")
+        verbose_name_plural = _("담당 자치단체")
+        ordering = ["user", "municipality__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "municipality"], name="editor_assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.municipality}"

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='끝')),
                 ('method', models.CharField(max_length=100, verbose_name='방법')),
                 ('parameters', models.JSONField(default=dict, verbose_name='매개변수')),
-                ('status', models.CharField(choices=[('running', '실행 중'), ('succeeded', '완료'), ('failed', '실패')], default='running', max_length=10, verbose_name='상태')),
+                ('status', models.CharField(choices=[('succeeded', '완료'), ('failed', '실패')], default='succeeded', max_length=10, verbose_name='상태')),
                 ('service_count', models.PositiveIntegerField(default=0, verbose_name='대상 서비스 수')),
                 ('cluster_count', models.PositiveIntegerField(default=0, verbose_name='묶음 수')),
                 ('seconds', models.FloatField(blank=True, null=True, verbose_name='걸린 시간(초)')),

@@ -15,7 +15,7 @@ from catalog.filters import (
     ServiceFilter,
     choose_sort,
 )
-from catalog.models import Municipality, Service
+from catalog.models import Municipality, Plan, Service
 
 MUNICIPALITY_OPTIONS_SHOWN = 30
 # Parameters that are part of the view, not filters: kept when filters are cleared.
@@ -47,7 +47,7 @@ class Chip:
 def service_list(request):
     filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
     filterset.is_valid()
-    params = _clean_params(request.GET, filterset)
+    params = _clean_params(filterset.data, filterset)
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     per_page = _choose_page_size(request.GET.get("per_page"))
 
@@ -67,7 +67,12 @@ def service_list(request):
         "page_sizes": PAGE_SIZES,
         "page_url_base": _page_url_base(params),
         "page_numbers": list(page.paginator.get_elided_page_range(page.number, on_each_side=2)),
-        "export_query": _without(params, ["page", "per_page", "sort"]).urlencode(),
+        "export_query": _without(params, ["page", "per_page"]).urlencode(),
+        "rejected": [
+            (str(FACET_TITLES[name]), value)
+            for name, values in filterset.rejected.items()
+            for value in values
+        ],
         "kept_params": [
             (key, value)
             for key, values in _without(params, ["page", "sort", "per_page"]).lists()
@@ -80,6 +85,15 @@ def service_list(request):
 
 
 # -- state ------------------------------------------------------------------------------
+
+
+def _plan_label(filterset: ServiceFilter) -> str:
+    """The selected plan's name for its chip (a query only when a plan is selected)."""
+    plan_id = filterset.form.cleaned_data.get("plan")
+    if not plan_id:
+        return ""
+    plan = Plan.objects.select_related("municipality__parent").filter(pk=plan_id).first()
+    return str(plan) if plan else ""
 
 
 def _clean_params(data: QueryDict, filterset: ServiceFilter) -> QueryDict:
@@ -155,6 +169,9 @@ def _build_chips(filterset: ServiceFilter, facets: list[Facet], params: QueryDic
         for option in facet.options:
             if option.selected:
                 chips.append(Chip(f"{facet.title}: {option.label}", option.url))
+    plan_label = _plan_label(filterset)
+    if plan_label:
+        chips.append(Chip(f"{_('계획')}: {plan_label}", _url(_without(params, ["plan", "page"]))))
     for name, label in (("year_from", _("부터")), ("year_to", _("까지"))):
         year = filterset.form.cleaned_data.get(name)
         if year is not None:

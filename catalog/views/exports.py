@@ -1,7 +1,8 @@
 """``/services/export/``: exactly what the browse page shows, every page of it.
 
 CSV and JSON are streamed row by row from a server-side iterator, so memory does not grow
-with the number of rows. Cells that a spreadsheet would run as a formula are neutralised.
+with the number of rows. Cells a spreadsheet would run as a formula are neutralised: prefixed
+with an apostrophe in CSV, stored as plain text cells in XLSX.
 """
 
 import csv
@@ -13,6 +14,9 @@ from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from catalog.filters import SORTS, ServiceFilter, choose_sort
 from catalog.models import Service
@@ -55,7 +59,17 @@ def service_export(request):
             content_type="text/plain; charset=utf-8",
         )
     filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
-    filterset.is_valid()
+    if not filterset.is_valid() or filterset.rejected:
+        # A file is a record of what was asked; exporting more than asked would mislead.
+        problems = [
+            f"{name}={value}" for name, values in filterset.rejected.items() for value in values
+        ]
+        problems += [f"{name}" for name in filterset.errors]
+        return HttpResponseBadRequest(
+            _("알 수 없는 조건이 있어 내려받지 않았습니다: %(problems)s")
+            % {"problems": ", ".join(problems)[:500]},
+            content_type="text/plain; charset=utf-8",
+        )
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     services = filterset.qs.for_list().order_by(*SORTS[sort])
     rows = (service_row(service, request) for service in services.iterator(CHUNK_SIZE))
@@ -100,6 +114,16 @@ def neutralise(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return "" if value is None else value
+
+
+def _xlsx_cell(sheet, value):
+    """A cell that keeps text as text: never a formula, control characters removed (the
+    XLSX format cannot hold them)."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"  # a string cell is shown as written and never evaluated
+    return cell
 
 
 class _Line:
@@ -152,13 +176,11 @@ def stream(chunks: Iterator[str], content_type: str, filename: str) -> Streaming
 
 
 def xlsx_response(rows: Iterable[dict], columns, filename: str, *, sheet: str) -> FileResponse:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
     worksheet.append(list(columns))
     for row in rows:
-        worksheet.append([neutralise(row[column]) for column in columns])
+        worksheet.append([_xlsx_cell(worksheet, row[column]) for column in columns])
     # Spooled: small files stay in memory, large ones go to disk.
     buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
     workbook.save(buffer)

@@ -84,20 +84,39 @@ def service_list_url(municipality: Municipality) -> str:
     return f"{reverse('catalog:service-list')}?{urlencode(query)}"
 
 
+CATEGORY_RECENT_COUNT = 12
+
+
 def category_detail(request, code: str):
+    browse_url = reverse("catalog:service-list")
     category = get_object_or_404(
         Category.objects.prefetch_related(Prefetch("subcategories", to_attr="subgroups")),
         code=code,
     )
-    services = (
-        Service.objects.published()
-        .for_list()
-        .filter(category=category)
-        .order_by("plan__municipality__code", "name")
+    services = Service.objects.published().filter(category=category)
+    # A field can hold thousands of services: counted per municipality, each linking to
+    # the browse page, with the latest few listed.
+    by_municipality = (
+        Municipality.objects.filter(plans__services__in=services)
+        .annotate(service_count=Count("plans__services", filter=Q(plans__services__in=services)))
+        .select_related("parent")
+        .order_by("-service_count", "code")
     )
-    return render(
-        request, "catalog/category_detail.html", {"category": category, "services": services}
-    )
+    context = {
+        "category": category,
+        "service_total": services.count(),
+        "by_municipality": [
+            (
+                m,
+                m.service_count,
+                f"{browse_url}?{urlencode({'category': code, 'municipality': m.code})}",
+            )
+            for m in by_municipality
+        ],
+        "recent": services.for_list().order_by("-created_at", "-id")[:CATEGORY_RECENT_COUNT],
+        "browse_url": f"{browse_url}?{urlencode({'category': code})}",
+    }
+    return render(request, "catalog/category_detail.html", context)
 
 
 @dataclass

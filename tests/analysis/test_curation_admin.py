@@ -150,3 +150,32 @@ def test_runs_cannot_be_edited(staff, clustered):
         reverse("admin:analysis_duplicationrun_change", args=[run.pk]), {"method": "x"}
     )
     assert response.status_code == 403
+
+
+def test_merge_is_refused_when_staff_said_two_members_differ(staff, clustered):
+    a, b = cluster_of(clustered["crossing"][0]), cluster_of(clustered["bus_stop"][0])
+    NotSameIdea.record(clustered["crossing"][0], clustered["bus_stop"][0])
+    response = staff.post(
+        reverse("admin:analysis_ideacluster_changelist"),
+        {"action": "merge", "_selected_action": [a.pk, b.pk]},
+        follow=True,
+    )
+    assert "합치지 않았습니다" in response.content.decode()
+    assert IdeaCluster.objects.count() == 2
+
+
+def test_unticking_confirmed_hands_the_cluster_back_to_the_method(staff, clustered):
+    cluster = cluster_of(clustered["crossing"][0])
+    cluster.is_confirmed = True
+    cluster.save()
+    members = list(cluster.members.order_by("pk"))
+    data = inline_data(cluster, members)  # no is_confirmed: the box is unticked
+    assert (
+        staff.post(
+            reverse("admin:analysis_ideacluster_change", args=[cluster.pk]), data
+        ).status_code
+        == 302
+    )
+    cluster.refresh_from_db()
+    assert not cluster.is_confirmed
+    assert cluster.confirmed_by is None

@@ -103,10 +103,20 @@ def test_matrix_rows_add_up_and_quotients_compare_with_the_nation(make_service, 
     assert goyang_cells["transport"].count == 1
     assert goyang_cells["transport"].share == 50.0
     # National transport share is 1/3 = 33.3 %; 고양 plans 50 %: quotient 1.5.
-    assert goyang_cells["transport"].quotient == pytest.approx(1.5, abs=0.01)
+    assert goyang_cells["transport"].quotient == 1.5
     assert goyang_cells["education"].quotient is None
     assert goyang_cells["education"].heat == 0
     assert goyang_cells["transport"].heat > 0
+
+
+def test_location_quotient_comes_from_counts_not_rounded_shares():
+    from analysis.shares import location_quotient
+
+    # 1 of 3 locally (33.33 %) against 1 of 7 nationally (14.29 %): exactly 2.33.
+    assert location_quotient(1, 3, 1, 7) == 2.33
+    assert location_quotient(0, 3, 1, 7) == 0.0
+    assert location_quotient(1, 3, 0, 7) is None
+    assert location_quotient(1, 0, 1, 7) is None
 
 
 def test_matrix_runs_a_fixed_number_of_queries(paper_catalog, django_assert_num_queries):

@@ -177,6 +177,27 @@ def test_unknown_codes_are_reported_and_ignored(client, cities):
     assert response.context["page"].paginator.count == 6
 
 
+def test_an_unknown_value_does_not_drop_the_known_ones_of_its_facet(client, cities):
+    response = client.get(URL, {"category": ["safety-disaster", "nope"]})
+    assert names(response) == ["어린이 안심 통학", "지능형 CCTV"]
+    response = client.get(URL, {"municipality": ["27140", "99999", "abc"]})
+    assert names(response) == ["스마트 횡단보도"]
+
+
+def test_an_over_long_query_is_cut_not_ignored(client, cities):
+    response = client.get(URL, {"q": "주차" + "x" * 5000})
+    assert response.context["page"].paginator.count == 0
+    response = client.get(URL, {"q": "주차 " + " " * 5000})
+    assert names(response) == ["공영주차장 안내", "주차 공유"]
+
+
+def test_plan_filter_and_its_chip(client, cities):
+    plan = Plan.objects.get(title="김해시 계획")
+    response = client.get(URL, {"plan": plan.pk})
+    assert names(response) == ["어린이 안심 통학", "주차 공유"]
+    assert any("김해시 계획" in chip.label for chip in response.context["chips"])
+
+
 def test_empty_result_explains_what_to_try(client, cities):
     response = client.get(URL, {"q": "존재하지않는말"})
     assert "조건에 맞는 서비스가 없습니다." in response.content.decode()

@@ -110,7 +110,32 @@ def test_xlsx_neutralises_formula_cells_and_holds_every_row(client, services):
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             assert cell.data_type != "f"
-    assert any(cell == "'+위험한 이름" for row in rows for cell in row)
+    formula_like = [
+        c for row in sheet.iter_rows(min_row=2) for c in row if c.value == "+위험한 이름"
+    ]
+    assert formula_like  # kept exactly as written, as a text cell
+    assert formula_like[0].data_type == "s"
+
+
+def test_xlsx_survives_control_characters(client, make_service):
+    make_service("제어\x0b문자\x01가 든 이름", description="엑셀에서 붙여 넣은 \x1f글")
+    response = client.get(URL, {"format": "xlsx"})
+    assert response.status_code == 200
+    values = [
+        c
+        for row in load_workbook(io.BytesIO(body(response))).active.iter_rows(values_only=True)
+        for c in row
+    ]
+    assert "제어문자가 든 이름" in values
+
+
+@pytest.mark.parametrize(
+    "params", [{"category": "nope"}, {"category": ["transport", "nope"]}, {"year_from": "abc"}]
+)
+def test_exports_refuse_unknown_filters_instead_of_exporting_more(client, services, params):
+    response = client.get(URL, {"format": "csv", **params})
+    assert response.status_code == 400
+    assert "알 수 없는 조건" in response.content.decode()
 
 
 def test_json_lists_the_services_with_the_filters_used(client, services):

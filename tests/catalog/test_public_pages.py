@@ -64,10 +64,12 @@ def test_category_page_shows_definition_and_subgroups(client, demo_data):
     response = client.get(reverse("catalog:category-detail", args=["transport"]))
     body = response.content.decode()
     assert "퍼스널 모빌리티" in body
-    assert (
-        response.context["services"].count()
-        == Service.objects.filter(category__code="transport", is_published=True).count()
-    )
+    transport = Service.objects.filter(category__code="transport", is_published=True)
+    assert response.context["service_total"] == transport.count()
+    counts = {m.code: n for m, n, _ in response.context["by_municipality"]}
+    assert counts["27290"] == transport.filter(plan__municipality__code="27290").count()
+    assert sum(counts.values()) == transport.count()
+    assert "/services/?category=transport&amp;municipality=27290" in body
 
 
 def test_category_page_speaks_english_when_asked(client, demo_data):
@@ -82,7 +84,7 @@ def test_category_page_speaks_english_when_asked(client, demo_data):
         ("/", 6),
         ("/municipalities/41280/", 8),
         ("/municipalities/41000/", 6),
-        ("/categories/transport/", 4),
+        ("/categories/transport/", 6),
     ],
 )
 def test_pages_run_a_fixed_number_of_queries(
@@ -96,3 +98,8 @@ def test_service_page_runs_a_fixed_number_of_queries(client, demo_data, django_a
     service = Service.objects.get(name="CCTV 방범망 구축")
     with django_assert_num_queries(3):
         client.get(service.get_absolute_url())
+
+
+@pytest.mark.parametrize("code", ["%00", "4128", "412800", "abcde", "41280%00"])
+def test_malformed_municipality_codes_are_404_on_every_database(client, code):
+    assert client.get(f"/municipalities/{code}/").status_code == 404
