@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.admin_import import PlanImportMixin
 from catalog.models import (
     Category,
     EditorAssignment,
@@ -268,7 +269,7 @@ class ServiceInline(SubCategoryChoicesMixin, admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(EditorScopedMixin, SimpleHistoryAdmin):
+class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
     municipality_path = "municipality"
     form = VersionedForm
     list_display = (

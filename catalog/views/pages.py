@@ -54,10 +54,16 @@ def municipality_detail(request, code: str):
         .order_by("-start_year", "title")
     )
     services = published.filter(plan__municipality=municipality)
-    # This municipality's shares and the national ones, side by side in one query.
-    categories = Category.objects.with_shares(
-        Service.objects.published().filter(plan__municipality=municipality)
-    ).with_shares_as("national", Service.objects.published())
+    # Shares cover the municipality's area: a 시·도 with everything below it, as its link
+    # into the browse page does. Its own and the national shares come in one query.
+    area = Service.objects.published().filter(
+        plan__municipality__code__startswith=municipality.code[:2]
+        if municipality.is_sido
+        else municipality.code
+    )
+    categories = Category.objects.with_shares(area).with_shares_as(
+        "national", Service.objects.published()
+    )
     children = (
         municipality.children.with_service_counts().order_by("code")
         if municipality.is_sido
@@ -68,6 +74,7 @@ def municipality_detail(request, code: str):
         "plans": plans,
         "services": services,
         "categories": categories,
+        "area_has_services": area.exists(),
         "children": children,
         "service_list_url": service_list_url(municipality),
         "panels": panels.render("municipality", municipality, request),

@@ -82,8 +82,8 @@ def test_category_page_speaks_english_when_asked(client, demo_data):
     ("url", "queries"),
     [
         ("/", 6),
-        ("/municipalities/41280/", 8),
-        ("/municipalities/41000/", 6),
+        ("/municipalities/41280/", 9),
+        ("/municipalities/41000/", 8),
         ("/categories/transport/", 6),
     ],
 )
@@ -103,3 +103,10 @@ def test_service_page_runs_a_fixed_number_of_queries(client, demo_data, django_a
 @pytest.mark.parametrize("code", ["%00", "4128", "412800", "abcde", "41280%00"])
 def test_malformed_municipality_codes_are_404_on_every_database(client, code):
     assert client.get(f"/municipalities/{code}/").status_code == 404
+
+
+def test_sido_page_shares_cover_its_whole_area(client, demo_data):
+    response = client.get("/municipalities/41000/")
+    region = Service.objects.filter(is_published=True, plan__municipality__code__startswith="41")
+    assert sum(c.service_count for c in response.context["categories"]) == region.count()
+    assert list(response.context["services"]) == []  # 경기도 itself plans nothing
