@@ -348,6 +348,7 @@ class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmi
         "status",
         "category",
         ServiceSidoFilter,
+        ("plan__municipality", admin.RelatedOnlyFieldListFilter),
         "plan__kind",
         "category_basis",
         "tags",

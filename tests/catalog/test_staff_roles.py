@@ -236,3 +236,19 @@ def test_every_save_raises_the_version(make_service):
     service.save(update_fields=["status"])
     service.refresh_from_db()
     assert service.version == 3
+
+
+def test_service_list_filters_by_municipality(reviewer, two_cities):
+    client, _ = reviewer
+    response = client.get(reverse("admin:catalog_service_changelist"))
+    spec = next(
+        f
+        for f in response.context["cl"].filter_specs
+        if getattr(f, "field_path", "") == "plan__municipality"
+    )
+    assert {label for _, label in spec.lookup_choices} == {"경기도 고양시", "경상남도 김해시"}
+    filtered = client.get(
+        reverse("admin:catalog_service_changelist"),
+        {"plan__municipality__id__exact": Municipality.objects.get(code="48250").pk},
+    )
+    assert [s.name for s in filtered.context["cl"].result_list] == ["김해 가로등"]
