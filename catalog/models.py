@@ -338,6 +338,12 @@ class Plan(Versioned):
         _("출처 URL"), max_length=500, blank=True, help_text=_("문서가 없을 때 근거가 된 보도 등.")
     )
     note = models.TextField(_("비고"), blank=True)
+    is_synthetic = models.BooleanField(
+        _("합성 데이터"),
+        default=False,
+        editable=False,
+        help_text=_("성능 측정용으로 generate_synthetic이 만든 계획(실제 자료가 아님)."),
+    )
     created_at = models.DateTimeField(_("등록일시"), auto_now_add=True)
     updated_at = models.DateTimeField(_("수정일시"), auto_now=True)
 
