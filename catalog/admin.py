@@ -45,6 +45,19 @@ class SidoListFilter(admin.SimpleListFilter):
         return queryset.filter(Q(**{f"{prefix}code": code}) | Q(**{f"{prefix}parent__code": code}))
 
 
+class MunicipalityListFilter(admin.RelatedOnlyFieldListFilter):
+    """The municipalities present in the list, labelled with their 시·도 in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        present = (
+            model_admin.get_queryset(request)
+            .order_by()
+            .values_list(f"{self.field_path}__pk", flat=True)
+        )
+        found = Municipality.objects.filter(pk__in=present).select_related("parent")
+        return [(m.pk, str(m)) for m in found.order_by("code")]
+
+
 class PlanSidoFilter(SidoListFilter):
     municipality_prefix = "municipality__"
 
@@ -348,7 +361,7 @@ class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmi
         "status",
         "category",
         ServiceSidoFilter,
-        ("plan__municipality", admin.RelatedOnlyFieldListFilter),
+        ("plan__municipality", MunicipalityListFilter),
         "plan__kind",
         "category_basis",
         "tags",
