@@ -43,27 +43,13 @@ class CategoryQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("code",)
 
     def with_shares(self, services: models.QuerySet):
-        """Each field with its count of ``services`` and its share of them in percent.
+        """Each field with its count of ``services`` (``service_count``) and its share of
+        them in percent (``share``).
 
         ``services`` is any Service queryset (all published, one city's, a filtered browse);
         counts and the total are scalar subqueries, so this stays one query.
         """
-        scope = services.order_by()
-        per_category = (
-            scope.filter(category=OuterRef("pk"))
-            .values("category")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        total = scope.annotate(all=Value(1)).values("all").annotate(n=Count("pk")).values("n")
-        count = Coalesce(Subquery(per_category), 0)
-        return self.annotate(
-            service_count=count,
-            share=Coalesce(
-                Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0),
-                0.0,
-            ),
-        )
+        return self.annotate(**_share_annotations(services, "service_count", "share"))
 
     def with_shares_as(self, name: str, services: models.QuerySet):
         """Like ``with_shares``, but annotates ``<name>_count`` and ``<name>_share``.
@@ -71,24 +57,18 @@ class CategoryQuerySet(NaturalKeyQuerySet):
         Chain it to put several scopes (one city and the whole country, or each compared city)
         side by side in the same single query.
         """
-        scope = services.order_by()
-        per_category = (
-            scope.filter(category=OuterRef("pk"))
-            .values("category")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        total = scope.annotate(all=Value(1)).values("all").annotate(n=Count("pk")).values("n")
-        count = Coalesce(Subquery(per_category), 0)
-        return self.annotate(
-            **{
-                f"{name}_count": count,
-                f"{name}_share": Coalesce(
-                    Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0),
-                    0.0,
-                ),
-            }
-        )
+        return self.annotate(**_share_annotations(services, f"{name}_count", f"{name}_share"))
+
+
+def _share_annotations(services: models.QuerySet, count_name: str, share_name: str) -> dict:
+    scope = services.order_by()
+    per_category = (
+        scope.filter(category=OuterRef("pk")).values("category").annotate(n=Count("pk")).values("n")
+    )
+    total = scope.annotate(all=Value(1)).values("all").annotate(n=Count("pk")).values("n")
+    count = Coalesce(Subquery(per_category), 0)
+    share = Cast(count, models.FloatField()) * 100.0 / NullIf(Subquery(total), 0)
+    return {count_name: count, share_name: Coalesce(share, 0.0)}
 
 
 class SubCategoryQuerySet(NaturalKeyQuerySet):
@@ -101,9 +81,6 @@ class TagQuerySet(NaturalKeyQuerySet):
 
 class PlanQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("municipality__code", "title")
-
-    def with_municipality(self):
-        return self.select_related("municipality__parent")
 
 
 class ServiceQuerySet(NaturalKeyQuerySet):
