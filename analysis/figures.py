@@ -6,7 +6,7 @@ municipalities. Every figure here is computed by the database.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
 from analysis.shares import share
@@ -25,12 +25,19 @@ def shared_clusters() -> QuerySet:
     ).filter(municipality_count__gte=2)
 
 
-def _in_shared_cluster() -> Exists:
-    """For a Service queryset: the service belongs to a shared cluster."""
-    return Exists(
-        ClusterMember.objects.filter(
-            service=OuterRef("pk"), cluster__in=shared_clusters().values("pk")
-        )
+def shared_cluster_ids() -> QuerySet:
+    """The ids of shared clusters, as an uncorrelated subquery.
+
+    Filtering with ``cluster__in=shared_cluster_ids()`` lets the database compute the
+    grouping once and hash it; a correlated EXISTS around the grouping is re-run per row and
+    takes minutes at 100,000 services.
+    """
+    return (
+        ClusterMember.objects.filter(service__is_published=True)
+        .values("cluster_id")
+        .annotate(municipalities=Count("service__plan__municipality", distinct=True))
+        .filter(municipalities__gte=2)
+        .values("cluster_id")
     )
 
 
@@ -46,10 +53,9 @@ class DuplicationRate:
 
 def duplication_rate(services: QuerySet) -> DuplicationRate:
     """Share of ``services`` whose idea appears in two or more municipalities."""
-    counts = services.order_by().aggregate(
-        total=Count("pk"), shared=Count("pk", filter=Q(_in_shared_cluster()))
-    )
-    return DuplicationRate(counts["shared"], counts["total"])
+    services = services.order_by()
+    shared = services.filter(idea__cluster__in=shared_cluster_ids()).count()
+    return DuplicationRate(shared, services.count())
 
 
 def differentiation(municipalities: QuerySet | None = None) -> QuerySet:
@@ -58,17 +64,13 @@ def differentiation(municipalities: QuerySet | None = None) -> QuerySet:
     The differentiation index is the share (percent) of a municipality's published services
     found in no other municipality. Municipalities without published services are left out.
     """
-    shared_ids = ClusterMember.objects.filter(cluster__in=shared_clusters().values("pk")).values(
-        "service_id"
-    )
     published = Q(plans__services__is_published=True)
+    in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
     queryset = municipalities if municipalities is not None else Municipality.objects.all()
     return (
         queryset.annotate(
             service_total=Count("plans__services", filter=published),
-            shared_count=Count(
-                "plans__services", filter=published & Q(plans__services__in=shared_ids)
-            ),
+            shared_count=Count("plans__services", filter=published & in_shared),
         )
         .filter(service_total__gt=0)
         .select_related("parent")
@@ -84,27 +86,46 @@ def with_index(rows) -> list:
     return rows
 
 
+MEMBERS_SHOWN = 12
+
+
 def most_copied(limit: int = 20) -> QuerySet:
-    """The ideas planned by the most municipalities, with their members loaded."""
-    members = ClusterMember.objects.filter(service__is_published=True).select_related(
-        "service__plan__municipality__parent"
+    """The ideas planned by the most municipalities, each with its first ``MEMBERS_SHOWN``
+    published members loaded (an idea planned everywhere has thousands)."""
+    members = (
+        ClusterMember.objects.filter(service__is_published=True)
+        .select_related("service__plan__municipality__parent")
+        .order_by("service__plan__municipality__code", "service_id")
     )
     return (
         shared_clusters()
         .order_by("-municipality_count", "-service_count", "label", "pk")
-        .prefetch_related(Prefetch("members", queryset=members, to_attr="published_members"))[
-            :limit
-        ]
+        .prefetch_related(
+            Prefetch("members", queryset=members[:MEMBERS_SHOWN], to_attr="published_members")
+        )[:limit]
     )
 
 
+def shared_members() -> QuerySet:
+    """Every published member of every shared cluster, for exports (iterate it)."""
+    return (
+        ClusterMember.objects.filter(cluster__in=shared_cluster_ids(), service__is_published=True)
+        .select_related("cluster", "service__plan__municipality__parent")
+        .order_by("cluster_id", "-similarity", "service_id")
+    )
+
+
+SAME_IDEA_SHOWN = 50
+
+
 def same_idea_elsewhere(service: Service) -> list[ClusterMember]:
-    """Members of the service's cluster planned by other municipalities."""
+    """Members of the service's cluster planned by other municipalities (the first
+    ``SAME_IDEA_SHOWN``; an idea copied everywhere has hundreds)."""
     return list(
         ClusterMember.objects.filter(cluster__members__service=service, service__is_published=True)
         .exclude(service__plan__municipality=service.plan.municipality_id)
         .select_related("service__plan__municipality__parent", "cluster")
-        .order_by("service__plan__municipality__code", "service__name")
+        .order_by("service__plan__municipality__code", "service__name")[:SAME_IDEA_SHOWN]
     )
 
 
@@ -121,7 +142,7 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
     A municipality's ideas are its shared clusters plus each of its services found nowhere
     else; Jaccard = common ideas / ideas of either.
     """
-    shared = shared_clusters().values("pk")
+    shared = shared_cluster_ids()
     mine = ClusterMember.objects.filter(
         cluster__in=shared,
         service__is_published=True,
@@ -151,9 +172,8 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
 
 def _idea_counts(municipality_ids: list[int]) -> dict[int, int]:
     """Per municipality: distinct shared clusters + published services in none."""
-    shared = shared_clusters().values("pk")
     published = Q(plans__services__is_published=True)
-    in_shared = Q(plans__services__idea__cluster__in=shared)
+    in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
     rows = Municipality.objects.filter(pk__in=municipality_ids).annotate(
         clusters=Count(
             "plans__services__idea__cluster", filter=published & in_shared, distinct=True

@@ -166,20 +166,20 @@ def _matrix_rows(services):
 
 def _cluster_rows(_services):
     """Clusters are catalogue-wide; the scope does not narrow them."""
-    for cluster in figures.most_copied(limit=None):
-        for member in cluster.published_members:
-            municipality = member.service.plan.municipality
-            yield {
-                "cluster_id": cluster.pk,
-                "cluster_label": cluster.label,
-                "confirmed": cluster.is_confirmed,
-                "municipality_count": cluster.municipality_count,
-                "service_id": member.service_id,
-                "municipality_code": municipality.code,
-                "municipality_name": str(municipality),
-                "service_name": member.service.name,
-                "similarity": round(member.similarity, 4),
-            }
+    municipality_counts = dict(figures.shared_clusters().values_list("pk", "municipality_count"))
+    for member in figures.shared_members().iterator(2000):
+        municipality = member.service.plan.municipality
+        yield {
+            "cluster_id": member.cluster_id,
+            "cluster_label": member.cluster.label,
+            "confirmed": member.cluster.is_confirmed,
+            "municipality_count": municipality_counts.get(member.cluster_id, 0),
+            "service_id": member.service_id,
+            "municipality_code": municipality.code,
+            "municipality_name": str(municipality),
+            "service_name": member.service.name,
+            "similarity": round(member.similarity, 4),
+        }
 
 
 def _municipality_rows(_services):
