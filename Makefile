@@ -9,6 +9,7 @@ PORT ?= 8000
 DEV := DEBUG=1
 
 .PHONY: help install run serve migrate load-data test lint format check-migrations messages clean
+.PHONY: bench
 
 help:
 	@echo "make run     install, migrate, load reference + demo data, analyse, serve on http://$(HOST):$(PORT)"
@@ -56,3 +57,7 @@ clean:
 messages: install
 	$(DEV) $(BIN)/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
 	$(DEV) $(BIN)/python manage.py compilemessages --ignore=.venv
+
+# Benchmark at 100,000 synthetic services on PostgreSQL (creates catalog_bench; needs psql and wrk).
+bench: install
+	$(BIN)/python bench/run.py

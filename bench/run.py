@@ -1,0 +1,428 @@
+"""The benchmark suite: ``make bench`` (PostgreSQL, 100,000 synthetic services).
+
+    .venv/bin/python bench/run.py [--services 100000] [--reuse] [--load-seconds 60]
+
+1. (Re)creates the PostgreSQL database ``catalog_bench`` (``BENCH_DATABASE_URL`` overrides),
+   migrates, loads the reference data, generates the synthetic catalog and runs
+   ``find_duplicates``. ``--reuse`` skips this when the database is already filled.
+2. Pages, in process with Django's test client (DEBUG off, production settings): server time
+   p50/p95 and query count over many requests with varied parameters; search latency.
+3. CSV export (100,000 and 10,000 rows) against gunicorn with 2 workers: time to first byte,
+   total time, peak RSS of the serving worker (sampled from /proc while the client streams).
+4. ``find_duplicates``' method at 10k, 50k, 100k, each in a subprocess (``dedup_scale.py``).
+5. Load: ``wrk`` (32 connections, 60 s) over browse URLs with varied filters.
+
+The table is printed and written to ``bench/results/<date>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/catalog_bench"
+PORT = 8765
+
+
+def production_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        SECRET_KEY=os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env, *args, quiet=True) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL if quiet else None,
+    )
+    return time.perf_counter() - started
+
+
+def recreate_database(database_url: str) -> None:
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", admin, "-q", "-c", sql], check=True)
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = re.search(r"model name\s*:\s*(.*)", cpuinfo)
+    meminfo = Path("/proc/meminfo").read_text()
+    kib = int(re.search(r"MemTotal:\s*(\d+)", meminfo).group(1))
+    pg = subprocess.run(
+        ["psql", os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+         "-tAc", "SHOW server_version"], capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    return (
+        f"{model.group(1) if model else platform.processor()}, {os.cpu_count()} cores, "
+        f"{kib / 1024 / 1024:.1f} GiB RAM; Python {platform.python_version()}, "
+        f"PostgreSQL {pg}"
+    )
+
+
+# -- pages, in process ---------------------------------------------------------------------
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Category, Municipality, Service, Tag
+
+    rng = random.Random(11)
+    client = Client(HTTP_HOST="localhost")
+    categories = list(Category.objects.values_list("code", flat=True))
+    sidos = [code[:2] for code in Municipality.objects.sidos().values_list("code", flat=True)]
+    locals_ = list(Municipality.objects.local().values_list("code", flat=True))
+    tags = list(Tag.objects.values_list("slug", flat=True))
+    service_ids = list(Service.objects.values_list("pk", flat=True)[::97])
+    words = ["가로등", "주차", "CCTV", "안내", "드론", "관광", "감지", "버스", "쉼터", "돌봄"]
+    statuses = ["planned", "built", "operating"]
+
+    def q_three():
+        return "/services/", {
+            "q": rng.choice(words),
+            "category": rng.choice(categories),
+            "sido": rng.choice(sidos),
+            "status": rng.choice(statuses),
+        }
+
+    cases = {
+        "browse, q + three facets": q_three,
+        "browse, no filter": lambda: ("/services/", {"sort": rng.choice(["name", "newest"])}),
+        "browse, page 500": lambda: ("/services/", {"page": 500 + rng.randint(0, 5)}),
+        "service page": lambda: (f"/services/{rng.choice(service_ids)}/", {}),
+        "municipality page": lambda: (f"/municipalities/{rng.choice(locals_)}/", {}),
+        "analysis dashboard": lambda: ("/analysis/", rng.choice([{}, {"sido": rng.choice(sidos)}])),
+        "search, 2 syllables": lambda: ("/services/", {"q": rng.choice(["주차", "드론", "관광"])}),
+        "search, 3+ syllables": lambda: (
+            "/services/",
+            {"q": rng.choice(["가로등", "스마트가로등", "버스정류장", "미세먼지"])},
+        ),
+        "search, three terms": lambda: (
+            "/services/",
+            {"q": rng.choice(["스마트 버스 정보", "어린이 안전 CCTV", "주차 공유 센서"])},
+        ),
+        "browse, tag + kind": lambda: (
+            "/services/",
+            {"tag": rng.choice(tags), "kind": "master_plan", "per_page": 100},
+        ),
+    }
+    rows = []
+    for label, make in cases.items():
+        times, queries = [], []
+        n = repeat if "dashboard" not in label else max(5, repeat // 4)
+        client.get(*make())  # warm up
+        for _ in range(n):
+            path, params = make()
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path, params)
+                elapsed = time.perf_counter() - started
+            assert response.status_code == 200, (path, params, response.status_code)
+            times.append(elapsed * 1000)
+            queries.append(len(captured))
+        low, high = min(queries), max(queries)
+        spread = f"{low}" if low == high else f"{low}–{high}"
+        rows.append((label, statistics.median(times), percentile(times, 95), spread))
+        print(f"  {label:28} p50 {rows[-1][1]:7.1f} ms  p95 {rows[-1][2]:7.1f} ms  q {spread}")
+    return rows
+
+
+# -- gunicorn ------------------------------------------------------------------------------
+
+
+class Gunicorn:
+    def __init__(self, env):
+        self.env = env
+        self.process = None
+
+    def __enter__(self):
+        gunicorn = shutil.which("gunicorn", path=str(Path(PYTHON).parent)) or "gunicorn"
+        self.process = subprocess.Popen(
+            [gunicorn, "config.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
+             "--timeout", "120", "--log-level", "warning"],
+            cwd=ROOT, env=self.env,
+        )  # fmt: skip
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", PORT), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        while len(self.workers()) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        for _ in range(4):  # warm both workers
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/services/", timeout=30).read()
+        return self
+
+    def workers(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0
+    return int(re.search(r"VmRSS:\s*(\d+)", status).group(1)) / 1024
+
+
+def measure_export(server: Gunicorn, query: dict) -> tuple[float, float, float, float, int]:
+    """(first byte s, total s, worker RSS before MiB, peak MiB, rows)"""
+    workers = server.workers()
+    before = {pid: rss_mib(pid) for pid in workers}
+    peak = dict(before)
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            for pid in workers:
+                peak[pid] = max(peak[pid], rss_mib(pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    started = time.perf_counter()
+    url = f"http://127.0.0.1:{PORT}/services/export/?{urlencode(query)}"
+    with urllib.request.urlopen(url, timeout=300) as response:
+        first = response.read(1)
+        first_byte = time.perf_counter() - started
+        size, lines = len(first), 0
+        while chunk := response.read(65536):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    total = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    grown = max(workers, key=lambda pid: peak[pid] - before[pid])
+    return first_byte, total, before[grown], peak[grown], lines - 1
+
+
+def load_run(seconds: int, connections: int) -> dict:
+    wrk = shutil.which("wrk")
+    if not wrk:
+        return {"error": "wrk not installed (apt-get install -y wrk)"}
+    rng = random.Random(5)
+    categories = ["transport", "safety-disaster", "environment-energy-water", "administration"]
+    words = ["가로등", "주차", "CCTV", "안내", "드론", "관광", "버스", "스마트 쉼터"]
+    paths = []
+    for _ in range(200):
+        params = {}
+        if rng.random() < 0.6:
+            params["q"] = rng.choice(words)
+        if rng.random() < 0.6:
+            params["category"] = rng.choice(categories)
+        if rng.random() < 0.4:
+            params["sido"] = rng.choice(["11", "26", "41", "48", "52"])
+        if rng.random() < 0.3:
+            params["status"] = rng.choice(["planned", "operating"])
+        if rng.random() < 0.3:
+            params["page"] = rng.randint(1, 30)
+        paths.append("/services/?" + urlencode(params))
+    lua = (
+        "paths = {"
+        + ",".join(json.dumps(p) for p in paths)
+        + "}\n"
+        + (
+            "counter = 0\n"
+            "request = function()\n"
+            "  counter = counter + 1\n"
+            "  return wrk.format('GET', paths[(counter % #paths) + 1])\n"
+            "end\n"
+            "done = function(summary, latency, requests)\n"
+            '  io.write(string.format(\'JSON {"requests": %d, "non2xx": %d, "connect": %d, '
+            '"read": %d, "write": %d, "timeout": %d, "p99_ms": %.1f, "p50_ms": %.1f, '
+            '"duration_s": %.2f}\\n\', summary.requests, summary.errors.status, '
+            "summary.errors.connect, summary.errors.read, summary.errors.write, "
+            "summary.errors.timeout, latency:percentile(99) / 1000, latency:percentile(50) / 1000, "
+            "summary.duration / 1e6))\n"
+            "end\n"
+        )
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua)
+    output = subprocess.run(
+        [wrk, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
+         "-s", fh.name, f"http://127.0.0.1:{PORT}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(fh.name)
+    result = json.loads(output.split("JSON ", 1)[1].splitlines()[0])
+    result["rps"] = result["requests"] / result["duration_s"]
+    return result
+
+
+def dedup_scale(sizes) -> list[tuple[int, float, float]]:
+    rows = []
+    for size in sizes:
+        output = subprocess.run(
+            [PYTHON, str(ROOT / "bench" / "dedup_scale.py"), "--services", str(size)],
+            capture_output=True, text=True, check=True, cwd=ROOT,
+        ).stdout  # fmt: skip
+        seconds = float(re.search(r"find_clusters\s+([\d.]+) s", output).group(1))
+        peak = float(re.search(r"peak memory \(RSS\)\s+([\d.]+) MiB", output).group(1))
+        rows.append((size, seconds, peak))
+        print(f"  dedup {size:>7,}: {seconds:.1f} s, {peak:.0f} MiB")
+    return rows
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--services", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=40, help="requests per page measured")
+    parser.add_argument("--reuse", action="store_true", help="keep a filled bench database")
+    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env = production_env(database_url)
+    os.environ.update(env)  # this process measures pages with the same settings
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    setup = {}
+    if not args.reuse:
+        print(f"Preparing {database_url} …")
+        recreate_database(database_url)
+        setup["migrate"] = manage(env, "migrate", "--noinput")
+        setup["load_reference_data"] = manage(env, "load_reference_data")
+        setup["generate_synthetic"] = manage(
+            env, "generate_synthetic", "--services", str(args.services), "--seed", str(args.seed)
+        )
+        setup["find_duplicates"] = manage(env, "find_duplicates")
+        manage(env, "collectstatic", "--noinput")
+        for step, seconds in setup.items():
+            print(f"  {step:22} {seconds:6.1f} s")
+
+    print("Pages (in process, DEBUG off) …")
+    pages = measure_pages(args.repeat)
+    print("Exports and load (gunicorn, 2 workers) …")
+    with Gunicorn(env) as server:
+        exports = [
+            ("all", measure_export(server, {"format": "csv"})),
+            ("~10,000", measure_export(server, {"format": "csv", "category": "administration"})),
+        ]
+        load = load_run(args.load_seconds, args.connections)
+    print("Duplication (a subprocess per size) …")
+    dedup = dedup_scale((10_000, 50_000, 100_000))
+
+    report = render(args, machine(), setup, pages, exports, dedup, load)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{dt.date.today().isoformat()}.md"
+    path.write_text(report, encoding="utf-8")
+    print()
+    print(report)
+    print(f"Written to {path.relative_to(ROOT)}")
+
+
+def render(args, machine_line, setup, pages, exports, dedup, load) -> str:
+    lines = [
+        f"# Benchmark {dt.datetime.now().isoformat(timespec='minutes')}",
+        "",
+        f"Machine: {machine_line}. Data: {args.services:,} synthetic services "
+        f"(`generate_synthetic --seed {args.seed}`) over the 243 municipalities.",
+        "",
+    ]
+    if setup:
+        lines.append(
+            "Setup: " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in setup.items())
+        )
+        lines.append("")
+    lines += [
+        f"## Pages (server time, Django test client in process, DEBUG off, {args.repeat} "
+        "requests each with varied parameters)",
+        "",
+        "| page | p50 ms | p95 ms | queries |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [f"| {label} | {p50:.1f} | {p95:.1f} | {q} |" for label, p50, p95, q in pages]
+    lines += [
+        "",
+        "## CSV export (gunicorn, 2 workers; RSS of the serving worker sampled every 20 ms)",
+        "",
+        "| rows | first byte s | total s | worker RSS before MiB | peak MiB |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for _label, (first, total, before, peak, rows) in exports:
+        lines.append(f"| {rows:,} | {first:.2f} | {total:.2f} | {before:.0f} | {peak:.0f} |")
+    lines += [
+        "",
+        "## Duplication (`find_clusters`, a subprocess per size)",
+        "",
+        "| services | time s | peak RSS MiB |",
+        "| ---: | ---: | ---: |",
+    ]
+    lines += [f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in dedup]
+    lines += ["", f"## Load (wrk, {args.connections} connections, {args.load_seconds} s)", ""]
+    if "error" in load:
+        lines.append(load["error"])
+    else:
+        errors = load["connect"] + load["read"] + load["write"] + load["timeout"]
+        lines += [
+            "| requests/s | p50 ms | p99 ms | requests | non-2xx | socket errors |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |",
+            f"| {load['rps']:.1f} | {load['p50_ms']:.0f} | {load['p99_ms']:.0f} | "
+            f"{load['requests']:,} | {load['non2xx']} | {errors} |",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
