@@ -41,7 +41,16 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/catalog_bench"
-PORT = 8765
+
+
+def _free_port() -> int:
+    """A port nothing listens on, so that a forgotten development server cannot answer."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+PORT = _free_port()
 
 
 def production_env(database_url: str) -> dict[str, str]:
