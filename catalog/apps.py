@@ -9,6 +9,8 @@ class CatalogConfig(AppConfig):
     verbose_name = _("카탈로그")
 
     def ready(self):
+        from catalog import revision
         from catalog.signals import ensure_sqlite_search_index
 
         post_migrate.connect(ensure_sqlite_search_index, sender=self)
+        revision.connect()

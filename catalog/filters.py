@@ -5,8 +5,12 @@ option counts apply every selected filter except the facet's own (see ``facet_co
 usual faceted-search behaviour: choosing 교통 does not hide the other fields' counts.
 """
 
+import json
+from dataclasses import dataclass
+
 import django_filters
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -45,27 +49,33 @@ MAX_MUNICIPALITIES = 50  # selected at once; more are ignored
 DEFAULT_PAGE_SIZE = 20
 
 
+@dataclass
+class FacetCounts:
+    options: dict[str, dict[str, int]]  # facet -> {option value: matching services}
+    total: int  # services passing every filter
+
+
 class ServiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("검색어"), method="filter_query", max_length=MAX_QUERY_LENGTH
     )
     category = django_filters.MultipleChoiceFilter(
-        label=_("분야"), field_name="category__code", choices=[]
+        label=_("분야"), method="filter_facet", choices=[]
     )
     subcategory = django_filters.MultipleChoiceFilter(
-        label=_("세부 분야"), field_name="subcategory__code", choices=[]
+        label=_("세부 분야"), method="filter_facet", choices=[]
     )
-    sido = django_filters.MultipleChoiceFilter(label=_("시·도"), method="filter_sido", choices=[])
+    sido = django_filters.MultipleChoiceFilter(label=_("시·도"), method="filter_facet", choices=[])
     municipality = django_filters.MultipleChoiceFilter(
-        label=_("자치단체"), method="filter_municipality", choices=[]
+        label=_("자치단체"), method="filter_facet", choices=[]
     )
-    tag = django_filters.MultipleChoiceFilter(label=_("태그"), method="filter_tag", choices=[])
+    tag = django_filters.MultipleChoiceFilter(label=_("태그"), method="filter_facet", choices=[])
     kind = django_filters.MultipleChoiceFilter(
-        label=_("계획 종류"), field_name="plan__kind", choices=PlanKind.choices
+        label=_("계획 종류"), method="filter_facet", choices=PlanKind.choices
     )
     plan = django_filters.NumberFilter(label=_("계획"), field_name="plan_id", min_value=1)
     status = django_filters.MultipleChoiceFilter(
-        label=_("상태"), field_name="status", choices=ServiceStatus.choices
+        label=_("상태"), method="filter_facet", choices=ServiceStatus.choices
     )
     year_from = django_filters.NumberFilter(
         label=_("계획 연도부터"),
@@ -142,18 +152,8 @@ class ServiceFilter(django_filters.FilterSet):
     def filter_query(self, queryset, name, value):
         return search.apply_search(queryset, search.parse_query(value))
 
-    def filter_sido(self, queryset, name, prefixes):
-        condition = Q()
-        for prefix in prefixes:
-            condition |= Q(plan__municipality__code__startswith=prefix)
-        return queryset.filter(condition)
-
-    def filter_municipality(self, queryset, name, codes):
-        return queryset.filter(plan__municipality__code__in=codes)
-
-    def filter_tag(self, queryset, name, slugs):
-        tagged = Service.tags.through.objects.filter(tag__slug__in=slugs).values("service_id")
-        return queryset.filter(pk__in=tagged)
+    def filter_facet(self, queryset, name, values):
+        return queryset.filter(facet_condition(name, values))
 
     def filter_year_from(self, queryset, name, year):
         # The plan's period reaches the year: it ends in or after it (or, with no end
@@ -171,39 +171,112 @@ class ServiceFilter(django_filters.FilterSet):
     def query(self) -> search.ParsedQuery:
         return search.parse_query(self.form.cleaned_data.get("q") or "")
 
-    def filter_queryset_except(self, queryset: QuerySet, excluded: str | None) -> QuerySet:
-        """Apply every valid filter except ``excluded`` (None applies all)."""
-        for name, value in self.form.cleaned_data.items():
-            if name != excluded:
-                queryset = self.filters[name].filter(queryset, value)
-        return queryset
+    def state(self) -> str:
+        """The valid filter values in a canonical form: equal for equal selections."""
+        self.is_valid()
+        canonical = {
+            name: sorted(value) if isinstance(value, list) else str(value)
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", [])
+        }
+        return json.dumps(canonical, sort_keys=True, ensure_ascii=False)
 
-    def facet_counts(self, base: QuerySet) -> dict[str, dict[str, int]]:
-        """For each facet, {option value: matching services}, one grouped query each."""
+    def facet_counts(self, base: QuerySet) -> FacetCounts:
+        """Every facet's option counts and the result total, in one SQL statement.
+
+        The rows that pass the filters that are not facets (query, plan, years) are collected
+        once, each with its facet values and, for every facet with a selection, whether it
+        passes that facet. Each facet then counts the rows that pass every *other* facet, so
+        the search runs once however many facets there are.
+        """
         self.is_valid()  # populates cleaned_data, dropping invalid fields
-        counts = {}
-        for facet, (value_expression, counted) in _FACET_GROUPING.items():
-            scope = self.filter_queryset_except(base.order_by(), facet)
-            rows = (
-                scope.annotate(facet_value=value_expression)
-                .values("facet_value")
-                .annotate(n=Count(counted))
-                .values_list("facet_value", "n")
-            )
-            counts[facet] = {value: n for value, n in rows if value is not None}
-        return counts
+        cleaned = {name: value for name, value in self.form.cleaned_data.items() if value}
+        selected = {name: cleaned[name] for name in self.FACETS if name in cleaned}
+        scope = base.order_by()
+        for name, value in cleaned.items():
+            if name not in self.FACETS:
+                scope = self.filters[name].filter(scope, value)
+        scope = scope.values(
+            "id",
+            **{_column(facet): expression for facet, expression in _FACET_VALUES.items()},
+            **{
+                _passes(facet): ExpressionWrapper(
+                    facet_condition(facet, values), output_field=BooleanField()
+                )
+                for facet, values in selected.items()
+            },
+        )
+        return _run_facet_statement(scope, list(selected))
 
 
 def _is_municipality_code(value: str) -> bool:
     return len(value) == 5 and value.isascii() and value.isdigit()
 
 
-_FACET_GROUPING = {
-    "category": (F("category__code"), "pk"),
-    "subcategory": (F("subcategory__code"), "pk"),
-    "sido": (Substr("plan__municipality__code", 1, 2), "pk"),
-    "municipality": (F("plan__municipality__code"), "pk"),
-    "tag": (F("tags__slug"), "pk"),
-    "kind": (F("plan__kind"), "pk"),
-    "status": (F("status"), "pk"),
+def facet_condition(facet: str, values: list[str]) -> Q:
+    """The rows that carry any of ``values`` in ``facet`` (OR within a facet)."""
+    if facet == "sido":
+        condition = Q()
+        for prefix in values:
+            condition |= Q(plan__municipality__code__startswith=prefix)
+        return condition
+    if facet == "tag":
+        tagged = Service.tags.through.objects.filter(tag__slug__in=values).values("service_id")
+        return Q(pk__in=tagged)
+    return Q(**{f"{_FACET_FIELDS[facet]}__in": values})
+
+
+_FACET_FIELDS = {
+    "category": "category__code",
+    "subcategory": "subcategory__code",
+    "municipality": "plan__municipality__code",
+    "kind": "plan__kind",
+    "status": "status",
 }
+# The value each row contributes to a facet; tags, a to-many relation, are joined apart.
+_FACET_VALUES = {
+    **{facet: F(field) for facet, field in _FACET_FIELDS.items()},
+    "sido": Substr("plan__municipality__code", 1, 2),
+}
+
+
+def _column(facet: str) -> str:
+    return f"facet_{facet}"
+
+
+def _passes(facet: str) -> str:
+    return f"passes_{facet}"
+
+
+def _run_facet_statement(scope: QuerySet, selected: list[str]) -> FacetCounts:
+    quote = connection.ops.quote_name
+    scope_sql, params = scope.query.sql_with_params()
+    tags = Service.tags.through
+    tag_join = (
+        f"JOIN {quote(tags._meta.db_table)} link ON link.service_id = scope.id "
+        f"JOIN {quote(Tag._meta.db_table)} tag ON tag.id = link.tag_id"
+    )
+
+    def where(except_facet: str | None) -> str:
+        passes = [quote(_passes(facet)) for facet in selected if facet != except_facet]
+        return f"WHERE {' AND '.join(passes)}" if passes else ""
+
+    branches = [f"SELECT '', NULL, COUNT(*) FROM scope {where(None)}"]
+    for facet in ServiceFilter.FACETS:
+        value = "tag.slug" if facet == "tag" else quote(_column(facet))
+        source = f"scope {tag_join}" if facet == "tag" else "scope"
+        branches.append(
+            f"SELECT '{facet}', {value}, COUNT(*) FROM {source} {where(facet)} GROUP BY {value}"
+        )
+    sql = f"WITH scope AS MATERIALIZED ({scope_sql}) " + " UNION ALL ".join(branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    options = {facet: {} for facet in ServiceFilter.FACETS}
+    total = 0
+    for facet, value, count in rows:
+        if facet == "":
+            total = count
+        elif value is not None:
+            options[facet][value] = count
+    return FacetCounts(options, total)

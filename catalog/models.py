@@ -504,6 +504,12 @@ class Service(Versioned):
         indexes = [
             models.Index(fields=["is_published", "category"], name="service_published_cat_idx"),
             models.Index(fields=["-created_at"], name="service_created_idx"),
+            # The default browse order: a page of published services is an index range.
+            models.Index(
+                fields=["name", "id"],
+                condition=Q(is_published=True),
+                name="service_published_name_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -544,6 +550,25 @@ class Service(Versioned):
     @property
     def municipality(self) -> Municipality:
         return self.plan.municipality
+
+
+class CatalogRevision(models.Model):
+    """A number that moves on every change to the catalog's public data.
+
+    Figures derived from the whole catalog (the browse page's facet counts) are cached under
+    it, so that every server process sees a change at once without re-counting on every
+    request. It lives in the database because processes do not share memory.
+    """
+
+    number = models.PositiveBigIntegerField(_("번호"), default=0)
+    changed_at = models.DateTimeField(_("변경일시"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("카탈로그 판")
+        verbose_name_plural = _("카탈로그 판")
+
+    def __str__(self) -> str:
+        return str(self.number)
 
 
 class EditorAssignment(models.Model):

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from catalog.models import Category, Municipality, Plan, Service
@@ -9,6 +10,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the reference data, as every deployment does."""
     with django_db_blocker.unblock():
         call_command("load_reference_data", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache, so cached figures never leak between tests."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog import revision
 from catalog.filters import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
@@ -51,9 +52,16 @@ def service_list(request):
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     per_page = _choose_page_size(request.GET.get("per_page"))
 
+    counts = revision.cached(
+        "browse-facets",
+        filterset.state(),
+        lambda: filterset.facet_counts(Service.objects.published()),
+    )
     results = filterset.qs.for_list().order_by(*SORTS[sort])
-    page = Paginator(results, per_page).get_page(request.GET.get("page"))
-    facets = _build_facets(filterset, params)
+    paginator = Paginator(results, per_page)
+    paginator.count = counts.total  # known already: spares a COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    facets = _build_facets(filterset, counts.options, params)
     context = {
         "filterset": filterset,
         "page": page,
@@ -133,8 +141,9 @@ FACET_TITLES = {
 }
 
 
-def _build_facets(filterset: ServiceFilter, params: QueryDict) -> list[Facet]:
-    counts = filterset.facet_counts(Service.objects.published())
+def _build_facets(
+    filterset: ServiceFilter, counts: dict[str, dict[str, int]], params: QueryDict
+) -> list[Facet]:
     labels = dict(filterset.options)
     labels["municipality"] = _municipality_labels(counts["municipality"], params)
     facets = []

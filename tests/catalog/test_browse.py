@@ -216,6 +216,30 @@ def test_query_count_is_constant(client, make_service, django_assert_num_queries
         "tag": "cctv",
         "per_page": per_page,
     }
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(9):
         response = client.get(URL, params)
     assert len(response.context["page"].object_list) == int(per_page)
+
+
+def test_a_repeated_view_reuses_its_facet_counts(client, cities, django_assert_num_queries):
+    first = client.get(URL, {"category": "transport", "sido": ["48", "41"]})
+    with django_assert_num_queries(8):  # one fewer: no facet statement
+        again = client.get(URL, {"sido": ["41", "48"], "category": "transport"})
+    assert facet(again, "sido") == facet(first, "sido") == {"41": 2, "48": 1, "27": 1}
+    assert again.context["page"].paginator.count == 3
+
+
+def test_facet_counts_follow_every_kind_of_change_at_once(client, cities, make_service):
+    assert facet(client.get(URL), "sido")["48"] == 2
+    make_service("김해 스마트 가로등", plan=cities[3].plan)
+    assert facet(client.get(URL), "sido")["48"] == 3
+
+    cities[0].tags.add(Tag.objects.get(slug="cctv"))
+    assert facet(client.get(URL), "tag")["cctv"] == 3
+
+    cities[3].plan.kind = "master_plan"
+    cities[3].plan.save()
+    assert facet(client.get(URL), "kind") == {"master_plan": 6, "solution": 1}
+
+    cities[5].delete()
+    assert client.get(URL).context["page"].paginator.count == 6

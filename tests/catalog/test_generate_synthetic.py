@@ -73,6 +73,15 @@ def test_browse_page_lists_generated_services(client):
     assert response.status_code == 200
 
 
+def test_browse_counts_include_services_generated_after_a_visit(client):
+    """bulk_create sends no signals; the command moves the catalog revision itself."""
+    assert client.get("/services/").context["page"].paginator.count == 0
+    generate()
+    assert client.get("/services/").context["page"].paginator.count == N
+    call_command("generate_synthetic", "--replace", "--services", "10", stdout=StringIO())
+    assert client.get("/services/").context["page"].paginator.count == 10
+
+
 def test_dry_run_writes_nothing():
     output = generate("--dry-run")
     assert "Dry run" in output

@@ -11,12 +11,12 @@ filled by its insert trigger, on PostgreSQL the GIN index follows the rows.
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from analysis.models import ClusterMember, IdeaCluster, NotSameIdea
-from catalog import search
+from catalog import revision, search
 from catalog.models import Category, Municipality, Plan, Service, SubCategory, Tag
 from catalog.synthetic import generate_catalog
 
@@ -152,6 +152,8 @@ class Command(BaseCommand):
             Through.objects.bulk_create(links)
             service_count += len(created)
             link_count += len(links)
+        revision.bump()  # bulk_create sends no signals
+        refresh_planner_statistics()
         return len(plans), service_count, link_count
 
 
@@ -171,4 +173,14 @@ def delete_synthetic() -> tuple[int, int]:
     Service.tags.through.objects.filter(service_id__in=service_ids)._raw_delete(Service.objects.db)
     service_count = services._raw_delete(Service.objects.db)
     plan_count = Plan.objects.filter(pk__in=plan_ids)._raw_delete(Plan.objects.db)
+    revision.bump()
     return plan_count, service_count
+
+
+def refresh_planner_statistics() -> None:
+    """After a bulk load PostgreSQL's statistics describe the empty tables until autovacuum
+    comes round; fresh ones let the first queries on the new rows be planned well."""
+    if connection.vendor == "postgresql":
+        tables = [Plan._meta.db_table, Service._meta.db_table, Service.tags.through._meta.db_table]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
