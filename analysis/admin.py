@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from analysis import spread
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
+from catalog import revision
 
 
 @admin.register(DuplicationRun)
@@ -87,7 +89,7 @@ class IdeaClusterAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 member_count=Count("members", distinct=True),
-                municipality_count=Count("members__service__plan__municipality", distinct=True),
+                member_municipalities=Count("members__service__plan__municipality", distinct=True),
             )
         )
 
@@ -95,9 +97,9 @@ class IdeaClusterAdmin(admin.ModelAdmin):
     def services(self, obj):
         return obj.member_count
 
-    @admin.display(description=_("자치단체 수"), ordering="municipality_count")
+    @admin.display(description=_("자치단체 수"), ordering="member_municipalities")
     def municipalities(self, obj):
-        return obj.municipality_count
+        return obj.member_municipalities
 
     def save_model(self, request, obj, form, change):
         if "is_confirmed" in form.changed_data and not obj.is_confirmed:
@@ -115,16 +117,21 @@ class IdeaClusterAdmin(admin.ModelAdmin):
             for other in remaining:
                 NotSameIdea.record(removed.service_id, other, request.user, _("묶음에서 뺌"))
             removed.delete()
+        left = set()
         for member in members:
-            ClusterMember.objects.filter(service=member.service).exclude(pk=member.pk).delete()
+            previous = ClusterMember.objects.filter(service=member.service).exclude(pk=member.pk)
+            left.update(previous.values_list("cluster_id", flat=True))
+            previous.delete()
             member.cluster = cluster
             member.origin = ClusterMember.Origin.STAFF
             member.save()
+        spread.refresh(IdeaCluster.objects.filter(pk__in=[cluster.pk, *left]))
 
     @admin.action(description=_("선택한 묶음 확정"))
     def confirm(self, request, queryset):
         now = timezone.now()
         count = queryset.update(is_confirmed=True, confirmed_by=request.user, confirmed_at=now)
+        revision.bump()
         message = ngettext("묶음 %d개를 확정했습니다.", "묶음 %d개를 확정했습니다.", count)
         self.message_user(request, message % count)
 
@@ -150,6 +157,7 @@ class IdeaClusterAdmin(admin.ModelAdmin):
         IdeaCluster.objects.filter(pk__in=[c.pk for c in others]).delete()
         _confirm(target, request.user)
         target.save()
+        spread.refresh(IdeaCluster.objects.filter(pk=target.pk))
         message = _("%(n)d개 묶음을 '%(label)s'에 합쳤습니다.")
         self.message_user(request, message % {"n": len(others), "label": target})
 
@@ -210,3 +218,4 @@ def _separate_now(decision: NotSameIdea) -> None:
     ).order_by("-similarity", "service_id")
     if len(pair) == 2 and pair[0].cluster_id == pair[1].cluster_id:
         pair[1].delete()
+        spread.refresh(IdeaCluster.objects.filter(pk=pair[0].cluster_id))

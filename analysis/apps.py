@@ -9,7 +9,9 @@ class AnalysisConfig(AppConfig):
 
     def ready(self):
         from analysis import panels as analysis_panels
+        from analysis import spread
         from catalog import panels
 
         panels.register("service", analysis_panels.same_idea_elsewhere)
         panels.register("municipality", analysis_panels.similar_municipalities)
+        spread.connect()

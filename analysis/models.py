@@ -70,6 +70,11 @@ class IdeaCluster(models.Model):
         verbose_name=_("확정한 사람"),
     )
     confirmed_at = models.DateTimeField(_("확정일시"), null=True, blank=True)
+    # How far the idea has spread among published services, kept by analysis.spread.
+    municipality_count = models.PositiveIntegerField(
+        _("공개 자치단체 수"), default=0, editable=False
+    )
+    service_count = models.PositiveIntegerField(_("공개 서비스 수"), default=0, editable=False)
     created_at = models.DateTimeField(_("만든 날"), auto_now_add=True)
     updated_at = models.DateTimeField(_("고친 날"), auto_now=True)
 
@@ -77,6 +82,11 @@ class IdeaCluster(models.Model):
         verbose_name = _("아이디어 묶음")
         verbose_name_plural = _("아이디어 묶음")
         ordering = ["label", "id"]
+        indexes = [
+            models.Index(
+                fields=["-municipality_count", "-service_count"], name="ideacluster_spread_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.label

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from analysis import duplication
+from analysis import duplication, spread
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
 from catalog.models import Service
 
@@ -86,6 +86,7 @@ def find_and_store(
             service_count=len(records),
         )
         reused = _replace_unconfirmed(run, clusters)
+        spread.refresh()
         run.cluster_count = IdeaCluster.objects.count()
         run.status = DuplicationRun.Status.SUCCEEDED
         run.finished_at = timezone.now()

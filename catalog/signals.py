@@ -1,4 +1,4 @@
-"""Keeps SQLite's FTS5 search table in place after every migrate.
+"""The catalog's signals, and SQLite's FTS5 search table kept in place after every migrate.
 
 SQLite rebuilds a table to alter it, which drops the triggers that keep the FTS5 table in
 step; re-creating them after each migrate (and rebuilding the index when they were missing)
@@ -6,8 +6,13 @@ keeps search correct whatever the migrations did.
 """
 
 from django.db import connections
+from django.dispatch import Signal
 
 from catalog.search import SQLITE_FTS_TABLE
+
+services_bulk_deleted = Signal()
+"""Sent with ``services`` (a queryset) just before those services are deleted in bulk,
+without model signals: receivers delete their own rows that point at them."""
 
 _TRIGGERS = {
     f"{SQLITE_FTS_TABLE}_insert": (

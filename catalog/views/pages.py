@@ -3,12 +3,12 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from catalog import panels, structured_data
+from catalog import national, panels, structured_data
 from catalog.models import Category, Municipality, Plan, Service
 
 RECENT_SERVICE_COUNT = 8
@@ -20,17 +20,15 @@ UNKNOWN_CODE_LENGTH_SHOWN = 12
 
 
 def home(request):
-    services = Service.objects.published()
-    total = services.count()
-    categories = Category.objects.with_shares(services)
+    totals = national.totals()
     context = {
-        "service_total": total,
-        "municipality_total": services.values("plan__municipality").distinct().count(),
-        "plan_total": Plan.objects.filter(services__is_published=True).distinct().count(),
-        "categories": categories,
-        "recent_services": services.for_list().order_by("-created_at", "-id")[
-            :RECENT_SERVICE_COUNT
-        ],
+        "service_total": totals.services,
+        "municipality_total": totals.municipalities,
+        "plan_total": totals.plans,
+        "categories": national.category_shares(),
+        "recent_services": Service.objects.published()
+        .for_list()
+        .order_by("-created_at", "-id")[:RECENT_SERVICE_COUNT],
     }
     return render(request, "catalog/home.html", context)
 
@@ -55,15 +53,13 @@ def municipality_detail(request, code: str):
     )
     services = published.filter(plan__municipality=municipality)
     # Shares cover the municipality's area: a 시·도 with everything below it, as its link
-    # into the browse page does. Its own and the national shares come in one query.
+    # into the browse page does; the national shares beside them are cached.
     area = Service.objects.published().filter(
         plan__municipality__code__startswith=municipality.code[:2]
         if municipality.is_sido
         else municipality.code
     )
-    categories = Category.objects.with_shares(area).with_shares_as(
-        "national", Service.objects.published()
-    )
+    categories = national.beside_national(Category.objects.with_shares(area))
     children = (
         municipality.children.with_service_counts().order_by("code")
         if municipality.is_sido
@@ -157,9 +153,8 @@ def municipality_list(request):
 
 
 def category_list(request):
-    categories = Category.objects.with_shares(Service.objects.published()).prefetch_related(
-        Prefetch("subcategories", to_attr="subgroups")
-    )
+    categories = national.category_shares()
+    prefetch_related_objects(categories, Prefetch("subcategories", to_attr="subgroups"))
     return render(request, "catalog/category_list.html", {"categories": categories})
 
 

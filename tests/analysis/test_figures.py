@@ -3,6 +3,7 @@
 import pytest
 
 from analysis import figures
+from analysis.models import IdeaCluster
 from analysis.runs import find_and_store
 from catalog.models import Municipality, Service
 
@@ -61,11 +62,28 @@ def test_similar_municipalities_use_jaccard_over_ideas(clustered, add):
 
 
 def test_unpublishing_a_service_removes_it_from_every_figure(clustered):
-    Service.objects.filter(pk=clustered["crossing"][2].pk).update(is_published=False)
+    service = clustered["crossing"][2]
+    service.is_published = False
+    service.save()
     rate = figures.duplication_rate(Service.objects.published())
     assert (rate.shared, rate.total) == (4, 7)
     ideas = {idea.label: idea.municipality_count for idea in figures.most_copied()}
     assert 3 not in ideas.values()
+
+
+def test_deleting_a_service_or_moving_a_plan_recounts_the_idea(clustered):
+    crossing = clustered["crossing"]
+    assert IdeaCluster.objects.get(members__service=crossing[0]).municipality_count == 3
+    crossing[2].delete()
+    cluster = IdeaCluster.objects.get(members__service=crossing[0])
+    assert (cluster.municipality_count, cluster.service_count) == (2, 2)
+
+    plan = crossing[1].plan
+    plan.municipality, plan.title = crossing[0].plan.municipality, "옮긴 계획"
+    plan.save()
+    cluster.refresh_from_db()
+    assert (cluster.municipality_count, cluster.service_count) == (1, 2)
+    assert cluster not in figures.shared_clusters()
 
 
 def test_service_page_shows_the_same_idea_elsewhere(client, clustered):

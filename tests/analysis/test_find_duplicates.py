@@ -1,5 +1,7 @@
 """find_duplicates: stores clusters with their method and parameters; keeps curation."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -108,3 +110,17 @@ def test_an_empty_catalog_runs_cleanly(db):
     assert result.service_count == 0
     assert not IdeaCluster.objects.exists()
     assert Service.objects.count() == 0
+
+
+def test_replacing_synthetic_data_removes_its_clusters_and_recounts_the_rest(copied_ideas):
+    call_command(
+        "generate_synthetic", "--services", "300", "--seed", "2", "--force", stdout=StringIO()
+    )
+    find_and_store()
+    assert ClusterMember.objects.filter(service__plan__is_synthetic=True).exists()
+    call_command("generate_synthetic", "--replace", "--force", "--services", "5", stdout=StringIO())
+    assert not ClusterMember.objects.filter(service__plan__is_synthetic=True).exists()
+    assert not IdeaCluster.objects.filter(members__isnull=True, is_confirmed=False).exists()
+    for cluster in IdeaCluster.objects.all():
+        published = cluster.members.filter(service__is_published=True)
+        assert cluster.service_count == published.count()

@@ -81,9 +81,9 @@ def test_category_page_speaks_english_when_asked(client, demo_data):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        ("/", 6),
-        ("/municipalities/41280/", 9),
-        ("/municipalities/41000/", 8),
+        ("/", 8),
+        ("/municipalities/41280/", 11),
+        ("/municipalities/41000/", 10),
         ("/categories/transport/", 6),
     ],
 )
@@ -92,6 +92,22 @@ def test_pages_run_a_fixed_number_of_queries(
 ):
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(("url", "cold", "warm"), [("/", 8, 4), ("/categories/", 3, 2)])
+def test_national_figures_are_counted_once_per_revision(
+    client, demo_data, django_assert_num_queries, url, cold, warm
+):
+    def counts(response):
+        return [(c.code, c.service_count) for c in response.context["categories"]]
+
+    with django_assert_num_queries(cold):
+        first = counts(client.get(url))
+    with django_assert_num_queries(warm):
+        assert counts(client.get(url)) == first
+    Service.objects.filter(is_published=True).first().delete()
+    with django_assert_num_queries(cold):
+        assert sum(n for _, n in counts(client.get(url))) == sum(n for _, n in first) - 1
 
 
 def test_service_page_runs_a_fixed_number_of_queries(client, demo_data, django_assert_num_queries):

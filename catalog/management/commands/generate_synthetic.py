@@ -12,12 +12,11 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from analysis.models import ClusterMember, IdeaCluster, NotSameIdea
 from catalog import revision, search
 from catalog.models import Category, Municipality, Plan, Service, SubCategory, Tag
+from catalog.signals import services_bulk_deleted
 from catalog.synthetic import generate_catalog
 
 EXPECTED_MUNICIPALITIES = 243
@@ -158,18 +157,15 @@ class Command(BaseCommand):
 
 
 def delete_synthetic() -> tuple[int, int]:
-    """Delete the synthetic plans, their services and everything hanging off them.
+    """Delete the synthetic plans, their services and their tag links.
 
-    Raw deletes: the ORM's would write a history record for each of 100,000 rows.
+    Raw deletes: the ORM's would write a history record for each of 100,000 rows. Apps that
+    keep rows pointing at services remove theirs on ``services_bulk_deleted`` first.
     """
     plan_ids = list(Plan.objects.filter(is_synthetic=True).values_list("pk", flat=True))
     services = Service.objects.filter(plan_id__in=plan_ids)
+    services_bulk_deleted.send(sender=Service, services=services)
     service_ids = services.values("pk")
-    ClusterMember.objects.filter(service_id__in=service_ids)._raw_delete(ClusterMember.objects.db)
-    NotSameIdea.objects.filter(
-        Q(first_id__in=service_ids) | Q(second_id__in=service_ids)
-    )._raw_delete(NotSameIdea.objects.db)
-    IdeaCluster.objects.filter(members__isnull=True, is_confirmed=False).delete()
     Service.tags.through.objects.filter(service_id__in=service_ids)._raw_delete(Service.objects.db)
     service_count = services._raw_delete(Service.objects.db)
     plan_count = Plan.objects.filter(pk__in=plan_ids)._raw_delete(Plan.objects.db)
