@@ -2,7 +2,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import migrations, models
 
-from catalog.search import document_fields
+from catalog.search import SQLITE_FTS_TABLE, document_fields
 
 GIN_INDEX = GinIndex(
     SearchVector("search_bigrams", config="simple"), name="service_search_bigrams_gin"
@@ -25,9 +25,22 @@ def add_postgres_index(apps, schema_editor):
         schema_editor.add_index(apps.get_model("catalog", "Service"), GIN_INDEX)
 
 
-def remove_postgres_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
+def remove_search_index(apps, schema_editor):
+    """Undo the search index of either database: the GIN index on PostgreSQL; on SQLite the
+    FTS5 table and its triggers, which catalog.signals creates after every migrate."""
+    connection = schema_editor.connection
+    if connection.vendor == "postgresql":
         schema_editor.remove_index(apps.get_model("catalog", "Service"), GIN_INDEX)
+    elif connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s",
+                [f"%{SQLITE_FTS_TABLE}%"],
+            )
+            triggers = [row[0] for row in cursor.fetchall()]
+        for trigger in triggers:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {schema_editor.quote_name(trigger)}")
+        schema_editor.execute(f"DROP TABLE IF EXISTS {SQLITE_FTS_TABLE}")
 
 
 class Migration(migrations.Migration):
@@ -54,5 +67,5 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_search_fields, migrations.RunPython.noop),
         # GIN over a tsvector exists on PostgreSQL only; SQLite gets an FTS5 table instead
         # (catalog.signals.ensure_sqlite_search_index).
-        migrations.RunPython(add_postgres_index, remove_postgres_index),
+        migrations.RunPython(add_postgres_index, remove_search_index),
     ]
