@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -170,6 +171,14 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description=_("서비스 수"), ordering="service_count")
     def services(self, obj):
         return obj.service_count
+
+    def get_deleted_objects(self, objs, request):
+        """A tag that services carry is not deleted, which would untag them silently: the
+        delete page lists those services as it lists protected rows, and deletes nothing."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        label = capfirst(Service._meta.verbose_name)
+        in_use = Service.objects.filter(tags__in=objs).distinct()
+        return deleted, counts, perms_needed, [*protected, *(f"{label}: {s}" for s in in_use)]
 
 
 class SubCategoryChoicesMixin:
