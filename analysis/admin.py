@@ -107,6 +107,7 @@ class IdeaClusterAdmin(admin.ModelAdmin):
         else:
             _confirm(obj, request.user)
         super().save_model(request, obj, form, change)
+        revision.bump()
 
     @transaction.atomic
     def save_formset(self, request, form, formset, change):

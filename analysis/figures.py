@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
 from analysis.shares import share
+from catalog import revision
 from catalog.models import Municipality, Service
 
 
@@ -67,6 +68,17 @@ def with_index(rows) -> list:
         row.unique_count = row.service_total - row.shared_count
         row.differentiation = share(row.unique_count, row.service_total)
     return rows
+
+
+def ranked_municipalities() -> list[Municipality]:
+    """Every municipality with services, least differentiated first (the cities whose plans
+    are most copied); counted once per revision of the data."""
+
+    def rank() -> list[Municipality]:
+        rows = with_index(differentiation())
+        return sorted(rows, key=lambda row: (row.differentiation, -row.service_total, row.code))
+
+    return revision.cached("ranked-municipalities", "", rank)
 
 
 MEMBERS_SHOWN = 12
@@ -140,7 +152,7 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
     )
     if not common:
         return []
-    ideas = _idea_counts([municipality.pk, *common])
+    ideas = idea_counts()
     results = [
         Similarity(
             other,
@@ -153,17 +165,22 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
     return results[:limit]
 
 
-def _idea_counts(municipality_ids: list[int]) -> dict[int, int]:
-    """Per municipality: distinct shared clusters + published services in none."""
-    published = Q(plans__services__is_published=True)
-    in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
-    rows = Municipality.objects.filter(pk__in=municipality_ids).annotate(
-        clusters=Count(
-            "plans__services__idea__cluster", filter=published & in_shared, distinct=True
-        ),
-        alone=Count("plans__services", filter=published & ~in_shared, distinct=True),
-    )
-    return {row.pk: row.clusters + row.alone for row in rows}
+def idea_counts() -> dict[int, int]:
+    """Per municipality: distinct shared ideas + published services in none (the size of
+    its portfolio of ideas); counted once per revision of the data."""
+
+    def count() -> dict[int, int]:
+        published = Q(plans__services__is_published=True)
+        in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
+        rows = Municipality.objects.annotate(
+            clusters=Count(
+                "plans__services__idea__cluster", filter=published & in_shared, distinct=True
+            ),
+            alone=Count("plans__services", filter=published & ~in_shared, distinct=True),
+        ).values_list("pk", "clusters", "alone")
+        return {pk: clusters + alone for pk, clusters, alone in rows}
+
+    return revision.cached("idea-counts", "", count)
 
 
 def latest_run() -> DuplicationRun | None:

@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 
 from analysis import figures
+from catalog import revision
 
 
 def same_idea_elsewhere(service, request) -> str:
@@ -17,14 +18,20 @@ def same_idea_elsewhere(service, request) -> str:
 
 
 def similar_municipalities(municipality, request) -> str:
-    rows = figures.with_index(
-        figures.differentiation(type(municipality).objects.filter(pk=municipality.pk))
+    context = revision.cached(
+        "municipality-analysis", str(municipality.pk), lambda: _municipality_figures(municipality)
     )
-    similar = figures.similar_municipalities(municipality)
-    if not rows and not similar:
+    if not context["figures"] and not context["similar"]:
         return ""
     return render_to_string(
-        "analysis/includes/similar_municipalities.html",
-        {"figures": rows[0] if rows else None, "similar": similar, "run": figures.latest_run()},
-        request=request,
+        "analysis/includes/similar_municipalities.html", context, request=request
     )
+
+
+def _municipality_figures(municipality) -> dict:
+    own = [row for row in figures.ranked_municipalities() if row.pk == municipality.pk]
+    return {
+        "figures": own[0] if own else None,
+        "similar": figures.similar_municipalities(municipality),
+        "run": figures.latest_run(),
+    }

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from analysis import duplication, spread
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
+from catalog import revision
 from catalog.models import Service
 
 
@@ -92,6 +93,7 @@ def find_and_store(
         run.finished_at = timezone.now()
         run.seconds = round(time.monotonic() - started, 3)
         run.save()
+        revision.bump()  # labels and the run's date are shown beside the figures
     return RunResult(run, len(records), clusters, _confirmed_count(), reused)
 
 

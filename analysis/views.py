@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from analysis import duplication, figures
 from analysis.method_notes import PARAMETER_HELP
 from analysis.shares import category_shares, municipality_matrix
+from catalog import revision
 from catalog.filters import ServiceFilter
 from catalog.models import Service
 from catalog.views.exports import csv_response, dated, xlsx_response
@@ -27,25 +28,25 @@ def _scope(request) -> ServiceFilter:
 
 def dashboard(request):
     scope = _scope(request)
-    services = scope.qs
-    published = Service.objects.published()
     context = {
         "scope_fields": [scope.form[name] for name in SCOPE_FIELDS_SHOWN],
         "scope_query": _scope_query(request),
-        "shares": category_shares(services),
-        "matrix": municipality_matrix(services, published),
-        "rate": figures.duplication_rate(services),
-        "ideas": figures.most_copied(TOP_IDEAS),
-        "municipalities": _ranked_municipalities(),
-        "run": figures.latest_run(),
+        # Every figure is counted over the whole scope: once per revision of the data.
+        **revision.cached("analysis-dashboard", scope.state(), lambda: _dashboard_figures(scope)),
     }
     return render(request, "analysis/dashboard.html", context)
 
 
-def _ranked_municipalities():
-    """Least differentiated first: the cities whose plans are most copied."""
-    rows = figures.with_index(figures.differentiation())
-    return sorted(rows, key=lambda row: (row.differentiation, -row.service_total, row.code))
+def _dashboard_figures(scope: ServiceFilter) -> dict:
+    services = scope.qs
+    return {
+        "shares": category_shares(services),
+        "matrix": municipality_matrix(services, Service.objects.published()),
+        "rate": figures.duplication_rate(services),
+        "ideas": list(figures.most_copied(TOP_IDEAS)),
+        "municipalities": figures.ranked_municipalities(),
+        "run": figures.latest_run(),
+    }
 
 
 def _scope_query(request) -> str:

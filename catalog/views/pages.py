@@ -45,7 +45,13 @@ def service_detail(request, pk: int):
 
 def municipality_detail(request, code: str):
     municipality = get_object_or_404(Municipality.objects.select_related("parent"), code=code)
-    published = Service.objects.published().for_list().order_by("category__order", "name")
+    # Listed by name under each field: no tags or municipality needed per row.
+    published = (
+        Service.objects.published()
+        .select_related("plan", "category")
+        .only("id", "name", "category", "plan__title")
+        .order_by("category__order", "name")
+    )
     plans = (
         Plan.objects.filter(municipality=municipality)
         .annotate(service_count=Count("services", filter=Q(services__is_published=True)))

@@ -5,7 +5,10 @@ import io
 import json
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -73,9 +76,7 @@ def test_analysis_pages_run_a_fixed_number_of_queries(
     client, clustered, add, django_assert_num_queries, url
 ):
     client.get(url)  # warm caches that are not per request
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+    cache.clear()  # but count the figures afresh
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for i in range(20):
@@ -83,6 +84,17 @@ def test_analysis_pages_run_a_fixed_number_of_queries(
     find_and_store()
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_dashboard_figures_are_counted_once_per_revision(client, clustered, add):
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get("/analysis/")
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get("/analysis/").context["rate"] == first.context["rate"]
+    assert len(warm) < len(cold) / 2
+    add("47210", "스마트 횡단보도 안내")
+    find_and_store()
+    assert client.get("/analysis/").context["rate"].total == first.context["rate"].total + 1
 
 
 def test_cluster_export_has_the_documented_columns(client, clustered):
