@@ -10,11 +10,21 @@ from django.core.management import call_command
 
 from catalog.models import Category, Municipality, Plan, Service
 
-# Playwright's sync API runs an event loop in the test's thread; the ORM calls the journeys
-# make beside it are ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def orm_beside_the_event_loop():
+    """Playwright's sync API runs an event loop in the test's thread; the ORM calls the
+    journeys make beside it are ordinary synchronous calls. Set only while journeys run, so
+    that the rest of the suite keeps Django's guard."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")
