@@ -46,6 +46,9 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from catalog import revision
+from catalog.models import CatalogRevision
+
 FORMAT = "smartcity-catalog-backup"
 VERSION = 1
 # Apps whose tables a backup reads or refers to; their migrations must match on restore.
@@ -62,11 +65,19 @@ class BackupError(Exception):
 
 
 def project_models() -> list[type[models.Model]]:
-    """Every model whose rows a backup holds, in the order they are written."""
+    """Every model whose rows a backup holds, in the order they are written.
+
+    The catalog's revision number is left out and left alone: it must only ever move
+    forward, or figures cached under an earlier number could be served for other data.
+    """
     return [
         Group,
         get_user_model(),
-        *apps.get_app_config("catalog").get_models(),
+        *(
+            model
+            for model in apps.get_app_config("catalog").get_models()
+            if model is not CatalogRevision
+        ),
         *apps.get_app_config("analysis").get_models(),
         LogEntry,
     ]
@@ -313,6 +324,7 @@ def restore(backup: Backup, *, replace: bool) -> Counter[str]:
     _execute(connection.ops.sql_flush(no_style(), tables))
     counts = _Loader().load(backup)
     connection.check_constraints(table_names=tables)
+    revision.bump()  # raw inserts send no signals; cached figures describe the old data
     return counts
 
 
