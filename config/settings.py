@@ -117,6 +117,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Figures counted over the whole catalog (facet counts, national shares, the analysis) are
+# cached under the catalog's revision number (catalog/revision.py), which every change moves:
+# each process can keep its own copy in memory and never serve a stale one.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 2000)},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
