@@ -37,8 +37,8 @@ _TRIGGERS = {
 
 def ensure_sqlite_search_index(using="default", **kwargs):
     connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
+    if connection.vendor != "sqlite" or not _has_search_columns(connection):
+        return  # another database, or catalog migrated back below its search columns
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_FTS_TABLE} USING fts5("
@@ -53,3 +53,11 @@ def ensure_sqlite_search_index(using="default", **kwargs):
             cursor.execute(f"CREATE TRIGGER {name} {_TRIGGERS[name]}")
         if missing:
             cursor.execute(f"INSERT INTO {SQLITE_FTS_TABLE}({SQLITE_FTS_TABLE}) VALUES ('rebuild')")
+
+
+def _has_search_columns(connection) -> bool:
+    with connection.cursor() as cursor:
+        if "catalog_service" not in connection.introspection.table_names(cursor):
+            return False
+        columns = connection.introspection.get_table_description(cursor, "catalog_service")
+    return any(column.name == "search_bigrams" for column in columns)
