@@ -1,0 +1,1 @@
+"""Hostile inputs for the property-based tests of the public URLs (``tests/test_fuzz.py``)."""
