@@ -116,6 +116,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+SESSION_ENGINE = "config.sessions"
 
 # Figures counted over the whole catalog (facet counts, national shares, the analysis) are
 # cached under the catalog's revision number (catalog/revision.py), which every change moves:

@@ -430,3 +430,13 @@ def test_staff_unlock_a_lockout_by_deleting_its_attempt_in_the_admin(
     )
     assert response.status_code == 302
     assert log_in(client, PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "key", ["\x00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "a" * 31 + "ü", "../" * 11]
+)
+def test_a_forged_session_cookie_is_no_session_at_all(client, key):
+    client.cookies["sessionid"] = key
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies or response.cookies["sessionid"].value != key
