@@ -82,7 +82,12 @@ NAME_SEPARATORS = frozenset("\u318d\u119e\u11a2")
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 ACTIONS = (CREATE, UPDATE, UNCHANGED, ERROR)
-ACTION_LABELS = {CREATE: "새로 만듦", UPDATE: "고침", UNCHANGED: "그대로", ERROR: "오류"}
+ACTION_LABELS = {
+    CREATE: translation.gettext_lazy("새로 만듦"),
+    UPDATE: translation.gettext_lazy("고침"),
+    UNCHANGED: translation.gettext_lazy("그대로"),
+    ERROR: translation.gettext_lazy("오류"),
+}
 
 
 @dataclass(frozen=True)
@@ -377,7 +382,12 @@ class ImportPreview:
     def warning_lines(self) -> list[str]:
         return [str(issue) for issue in self.warnings]
 
+    def summary(self) -> list[tuple[str, int]]:
+        """(label in the active language, rows) for each action, for the admin's preview."""
+        return [(ACTION_LABELS[action], self.counts[action]) for action in ACTIONS]
+
     def summary_lines(self) -> list[str]:
+        """The same in both languages, for the command line."""
         counts = self.counts
         return [
             f"새로 만듦 / to create: {counts[CREATE]}",

@@ -218,6 +218,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # A refused attempt during a lockout restarts the cool-off; the lockout page relies on it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 # How many reverse proxies stand in front of the app. With 0, X-Forwarded-For is ignored

@@ -1,6 +1,7 @@
 """The public pages that exist so far: home, service, municipality, category."""
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from catalog.models import Municipality, Service
@@ -126,3 +127,9 @@ def test_sido_page_shares_cover_its_whole_area(client, demo_data):
     region = Service.objects.filter(is_published=True, plan__municipality__code__startswith="41")
     assert sum(c.service_count for c in response.context["categories"]) == region.count()
     assert list(response.context["services"]) == []  # 경기도 itself plans nothing
+
+
+def test_pages_declare_the_sites_own_icon(client):
+    body = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in body
+    assert finders.find("img/favicon.svg")

@@ -1,5 +1,7 @@
 """The reference data: 243 local governments with post-2023 changes, 12 fields, tags."""
 
+from io import StringIO
+
 import pytest
 from django.core.management import call_command
 
@@ -112,3 +114,9 @@ def test_dry_run_writes_nothing(capsys):
 def test_command_says_when_nothing_changed(capsys):
     call_command("load_reference_data")
     assert "nothing changed" in capsys.readouterr().out
+
+
+def test_loading_is_silent_at_verbosity_zero(db):
+    out = StringIO()
+    call_command("load_reference_data", verbosity=0, stdout=out)
+    assert out.getvalue() == ""

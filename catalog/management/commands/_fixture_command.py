@@ -15,8 +15,10 @@ class FixtureCommand(BaseCommand):
             help="Report what would change, then roll everything back.",
         )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, verbosity: int = 1, **options):
         report = load_fixtures(self.fixtures, dry_run=dry_run)
+        if verbosity == 0:
+            return
         for line in report.lines():
             self.stdout.write(line)
         if dry_run:
