@@ -13,9 +13,10 @@ from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import QueryDict
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from catalog import search
+from catalog import revision, search
 from catalog.models import (
     EARLIEST_PLAN_YEAR,
     LATEST_PLAN_YEAR,
@@ -101,13 +102,7 @@ class ServiceFilter(django_filters.FilterSet):
         # The small reference tables are read once per request and serve as choices (an
         # unknown code makes its field invalid, and an invalid field is ignored) and as labels.
         self.options = {
-            "category": [(c.code, c.name) for c in Category.objects.all()],
-            "subcategory": [(s.code, s.name) for s in SubCategory.objects.all()],
-            "sido": [
-                (code[:2], name)
-                for code, name in Municipality.objects.sidos().values_list("code", "name")
-            ],
-            "tag": list(Tag.objects.values_list("slug", "name")),
+            **revision.cached("facet-options", get_language(), _reference_options),
             "kind": list(PlanKind.choices),
             "status": list(ServiceStatus.choices),
         }
@@ -207,6 +202,19 @@ class ServiceFilter(django_filters.FilterSet):
             },
         )
         return _run_facet_statement(scope, list(selected))
+
+
+def _reference_options() -> dict[str, list[tuple[str, str]]]:
+    """The options of the facets drawn from reference tables, in the active language."""
+    return {
+        "category": [(c.code, c.name) for c in Category.objects.all()],
+        "subcategory": [(s.code, s.name) for s in SubCategory.objects.all()],
+        "sido": [
+            (code[:2], name)
+            for code, name in Municipality.objects.sidos().values_list("code", "name")
+        ],
+        "tag": list(Tag.objects.values_list("slug", "name")),
+    }
 
 
 def _is_municipality_code(value: str) -> bool:
