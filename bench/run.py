@@ -390,10 +390,10 @@ def main() -> None:
         )
         setup["find_duplicates"] = manage(env, "find_duplicates")
         vacuum_analyze(database_url)
-        manage(env, "collectstatic", "--noinput")
         for step, seconds in setup.items():
             print(f"  {step:22} {seconds:6.1f} s")
 
+    manage(env, "collectstatic", "--noinput")  # the code may be newer than the data
     print("Pages (in process, DEBUG off) …")
     pages = measure_pages(args.repeat)
     print("Exports and load (gunicorn, 2 workers) …")
