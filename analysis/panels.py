@@ -19,7 +19,10 @@ def same_idea_elsewhere(service, request) -> str:
 
 def similar_municipalities(municipality, request) -> str:
     context = revision.cached(
-        "municipality-analysis", str(municipality.pk), lambda: _municipality_figures(municipality)
+        "municipality-analysis",
+        str(municipality.pk),
+        lambda: _municipality_figures(municipality),
+        alias="figures",
     )
     if not context["figures"] and not context["similar"]:
         return ""

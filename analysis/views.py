@@ -32,7 +32,12 @@ def dashboard(request):
         "scope_fields": [scope.form[name] for name in SCOPE_FIELDS_SHOWN],
         "scope_query": _scope_query(request),
         # Every figure is counted over the whole scope: once per revision of the data.
-        **revision.cached("analysis-dashboard", scope.state(), lambda: _dashboard_figures(scope)),
+        **revision.cached(
+            "analysis-dashboard",
+            scope.state(),
+            lambda: _dashboard_figures(scope),
+            alias="figures",
+        ),
     }
     return render(request, "analysis/dashboard.html", context)
 

@@ -7,7 +7,7 @@ model signals (``bulk_create``, ``queryset.update``) call :func:`bump` themselve
 
 import hashlib
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -50,16 +50,20 @@ def connect() -> None:
     m2m_changed.connect(_on_tags_change, sender=Service.tags.through, dispatch_uid="revision-tags")
 
 
-def cached(namespace: str, state: str, compute, timeout: int = CACHE_SECONDS):
-    """``compute()``'s result, cached for this revision of the catalog and this ``state``.
+def cached(
+    namespace: str, state: str, compute, timeout: int = CACHE_SECONDS, alias: str = "default"
+):
+    """``compute()``'s result, cached (in cache ``alias``) for this revision of the catalog and
+    this ``state``.
 
     Any change to the data moves the revision, so a cached figure is never served after the
     data it was computed from has changed; ``timeout`` only bounds memory.
     """
     digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
     key = f"{namespace}:{current()}:{digest}"
-    value = cache.get(key)
+    store = caches[alias]
+    value = store.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, timeout)
+        store.set(key, value, timeout)
     return value

@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 
 from catalog.models import Category, Municipality, Plan, Service
@@ -14,8 +14,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache, so cached figures never leak between tests."""
-    cache.clear()
+    """Each test starts with empty caches, so cached figures never leak between tests."""
+    for store in caches.all():
+        store.clear()
 
 
 @pytest.fixture
