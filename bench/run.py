@@ -361,6 +361,55 @@ def dedup_scale(sizes) -> list[tuple[int, float, float]]:
     return rows
 
 
+def find_duplicates_scale(env, database_url: str, sizes, seed: int) -> list[tuple]:
+    """``manage.py find_duplicates`` with its database, at each size: (services, seconds,
+    peak RSS MiB). The full size runs on the bench database; smaller ones on a database of
+    their own, so the bench data stays as it is."""
+    rows = []
+    for size in sizes:
+        url = database_url
+        if size != sizes[-1]:
+            parts = urlsplit(database_url)
+            url = parts._replace(path=parts.path + "_dedup").geturl()
+            recreate_database(url)
+            small = {**env, "DATABASE_URL": url}
+            for command in (["migrate", "--noinput"], ["load_reference_data"]):
+                manage(small, *command)
+            manage(small, "generate_synthetic", "--services", str(size), "--seed", str(seed))
+        seconds, peak = _run_measured([PYTHON, "manage.py", "find_duplicates"],
+                                      {**env, "DATABASE_URL": url})  # fmt: skip
+        rows.append((size, seconds, peak))
+        print(f"  find_duplicates {size:>7,}: {seconds:.1f} s, {peak:.0f} MiB")
+        if url != database_url:
+            _drop_database(url)
+    return rows
+
+
+def _run_measured(command: list[str], env) -> tuple[float, float]:
+    """Run ``command``; (seconds, peak RSS in MiB read from the kernel's high-water mark)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    peak = 0.0
+    while process.poll() is None:
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+            peak = max(peak, int(re.search(r"VmHWM:\s*(\d+)", status).group(1)) / 1024)
+        except (FileNotFoundError, AttributeError):
+            pass
+        time.sleep(0.05)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed")
+    return time.perf_counter() - started, peak
+
+
+def _drop_database(database_url: str) -> None:
+    parts = urlsplit(database_url)
+    admin = parts._replace(path="/postgres").geturl()
+    name = parts.path.lstrip("/")
+    subprocess.run(["psql", admin, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
+                   check=True)  # fmt: skip
+
+
 # -- main ----------------------------------------------------------------------------------
 
 
@@ -406,8 +455,12 @@ def main() -> None:
         during = load_during_duplication(env, args.connections)
     print("Duplication (a subprocess per size) …")
     dedup = dedup_scale((10_000, 50_000, 100_000))
+    print("find_duplicates with its database …")
+    command_scale = find_duplicates_scale(
+        env, database_url, (10_000, 50_000, args.services), args.seed
+    )
 
-    report = render(args, machine(), setup, pages, exports, dedup, load, during)
+    report = render(args, machine(), setup, pages, exports, dedup, command_scale, load, during)
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{dt.date.today().isoformat()}.md"
     path.write_text(report, encoding="utf-8")
@@ -416,7 +469,7 @@ def main() -> None:
     print(f"Written to {path.relative_to(ROOT)}")
 
 
-def render(args, machine_line, setup, pages, exports, dedup, load, during) -> str:
+def render(args, machine_line, setup, pages, exports, dedup, command_scale, load, during) -> str:
     lines = [
         f"# Benchmark {dt.datetime.now().isoformat(timespec='minutes')}",
         "",
@@ -454,6 +507,14 @@ def render(args, machine_line, setup, pages, exports, dedup, load, during) -> st
         "| ---: | ---: | ---: |",
     ]
     lines += [f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in dedup]
+    lines += [
+        "",
+        "## `manage.py find_duplicates` (reads the services, clusters, stores the clusters)",
+        "",
+        "| services | time s | peak RSS MiB |",
+        "| ---: | ---: | ---: |",
+    ]
+    lines += [f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in command_scale]
     lines += [
         "",
         f"## Load (gunicorn, 2 workers; wrk, {args.connections} connections, browse pages "
