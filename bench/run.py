@@ -499,22 +499,11 @@ def render(args, machine_line, setup, pages, exports, dedup, command_scale, load
     ]
     for _label, (first, total, before, peak, rows) in exports:
         lines.append(f"| {rows:,} | {first:.2f} | {total:.2f} | {before:.0f} | {peak:.0f} |")
-    lines += [
-        "",
-        "## Duplication (`find_clusters`, a subprocess per size)",
-        "",
-        "| services | time s | peak RSS MiB |",
-        "| ---: | ---: | ---: |",
-    ]
-    lines += [f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in dedup]
-    lines += [
-        "",
-        "## `manage.py find_duplicates` (reads the services, clusters, stores the clusters)",
-        "",
-        "| services | time s | peak RSS MiB |",
-        "| ---: | ---: | ---: |",
-    ]
-    lines += [f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in command_scale]
+    lines += _scale_table("Duplication (`find_clusters`, a subprocess per size)", dedup)
+    lines += _scale_table(
+        "`manage.py find_duplicates` (reads the services, clusters, stores the clusters)",
+        command_scale,
+    )
     lines += [
         "",
         f"## Load (gunicorn, 2 workers; wrk, {args.connections} connections, browse pages "
@@ -530,6 +519,17 @@ def render(args, machine_line, setup, pages, exports, dedup, command_scale, load
         ),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _scale_table(title: str, rows) -> list[str]:
+    return [
+        "",
+        f"## {title}",
+        "",
+        "| services | time s | peak RSS MiB |",
+        "| ---: | ---: | ---: |",
+        *(f"| {size:,} | {seconds:.1f} | {peak:.0f} |" for size, seconds, peak in rows),
+    ]
 
 
 def _load_row(label: str, load: dict) -> str:

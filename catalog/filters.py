@@ -99,8 +99,8 @@ class ServiceFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        # The small reference tables are read once per request and serve as choices (an
-        # unknown code makes its field invalid, and an invalid field is ignored) and as labels.
+        # The small reference tables (read once per revision and language) serve as choices
+        # (an unknown code makes its field invalid, and an invalid field is ignored) and labels.
         self.options = {
             **revision.cached("facet-options", get_language(), _reference_options),
             "kind": list(PlanKind.choices),

@@ -555,9 +555,9 @@ class Service(Versioned):
 class CatalogRevision(models.Model):
     """A number that moves on every change to the catalog's public data.
 
-    Figures derived from the whole catalog (the browse page's facet counts) are cached under
-    it, so that every server process sees a change at once without re-counting on every
-    request. It lives in the database because processes do not share memory.
+    Figures derived from the whole catalog (facet counts, national shares, the analysis) are
+    cached under it, so that every server process sees a change at once without re-counting
+    on every request. It lives in the database because processes do not share memory.
     """
 
     number = models.PositiveBigIntegerField(_("번호"), default=0)

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from catalog.models import Category
+from catalog.models import Category, Tag
+from catalog.views import exports
 from catalog.views.exports import COLUMNS
 
 pytestmark = pytest.mark.django_db
@@ -163,3 +164,23 @@ def test_export_queries_do_not_grow_with_rows(client, make_service, django_asser
     # the revision, 4 reference tables, tags, services, their links
     with django_assert_num_queries(8):
         body(client.get(URL, {"format": "csv"}))
+
+
+def test_every_row_carries_its_place_link_and_tags_in_order_across_chunks(
+    client, make_service, monkeypatch
+):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)  # tags are looked up chunk by chunk
+    tags = list(Tag.objects.filter(slug__in=["cctv", "iot", "어린이"]))
+    made = [make_service(f"서비스 {i}") for i in range(5)]
+    for i, service in enumerate(made):
+        service.tags.set(tags[: i % 4])
+    rows = {row["service_name"]: row for row in csv_rows(client.get(URL, {"format": "csv"}))}
+    ordered = [tag.name for tag in Tag.objects.filter(pk__in=[t.pk for t in tags])]
+    for i, service in enumerate(made):
+        row = rows[service.name]
+        expected = [name for name in ordered if name in {t.name for t in tags[: i % 4]}]
+        assert row["tags"] == ";".join(expected)
+        assert row["url"] == f"http://testserver{service.get_absolute_url()}"
+        assert (row["municipality_code"], row["sido_code"]) == ("41280", "41000")
+        assert (row["sido_name"], row["plan_end_year"]) == ("경기도", "2028")
+        assert row["subcategory_code"] == ""
