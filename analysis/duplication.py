@@ -428,6 +428,14 @@ def build_normaliser(
     return _normaliser((tokenize(r.name, r.municipality_name) for r in records), params)
 
 
+def build_normaliser_from_tokens(
+    token_lists: Iterable[Sequence[str]], params: Parameters = DEFAULT_PARAMETERS
+) -> Normaliser:
+    """As :func:`build_normaliser`, from names already split by :func:`tokenize` (so a caller
+    that keeps the words to normalise them next splits each name once)."""
+    return _normaliser(token_lists, params)
+
+
 def normalise_name(
     name: str, municipality_name: str = "", params: Parameters = DEFAULT_PARAMETERS
 ) -> str:
@@ -461,10 +469,15 @@ def display_name(name: str, municipality_name: str = "") -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _tfidf(texts: Sequence[str], params: Parameters) -> sp.csr_matrix:
+def tfidf_vectoriser(params: Parameters = DEFAULT_PARAMETERS):
+    """The method's TF-IDF over character n-grams of normalised texts, not yet fitted.
+
+    ``find_clusters`` fits it on the distinct normalised names; code that compares new names
+    with a corpus (``catalog.lookalikes``) fits it once on the corpus and reuses it.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectoriser = TfidfVectorizer(
+    return TfidfVectorizer(
         analyzer="char",
         ngram_range=tuple(params.ngram_range),
         lowercase=False,
@@ -472,6 +485,10 @@ def _tfidf(texts: Sequence[str], params: Parameters) -> sp.csr_matrix:
         max_df=params.max_ngram_df if params.max_ngram_df < 1.0 else 1.0,
         dtype=np.float32,
     )
+
+
+def _tfidf(texts: Sequence[str], params: Parameters) -> sp.csr_matrix:
+    vectoriser = tfidf_vectoriser(params)
     try:
         matrix = vectoriser.fit_transform(texts)
     except ValueError:  # empty vocabulary (all texts shorter than the smallest n-gram)

@@ -12,7 +12,7 @@ from analysis.shares import category_shares, municipality_matrix
 from catalog import revision
 from catalog.filters import ServiceFilter
 from catalog.models import Service
-from catalog.views.exports import csv_response, dated, xlsx_response
+from catalog.spreadsheets import csv_response, dated, xlsx_response
 
 TOP_IDEAS = 20
 SCOPE_FIELDS_SHOWN = ("sido", "kind", "year_from", "year_to")

@@ -6,7 +6,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -266,7 +267,31 @@ class EditorScopedMixin:
         return field
 
 
-class ServiceInline(SubCategoryChoicesMixin, admin.TabularInline):
+class CategoryHintMedia:
+    """The field hint beside 분야: as staff type a service's name, the field the catalog's
+    suggester finds likeliest, and a button to take it (``static/js/category-hint.js``)."""
+
+    class Media:
+        js = ("js/category-hint.js",)
+        css = {"all": ("css/category-hint.css",)}
+
+
+class SuggestedCategoryFilter(admin.SimpleListFilter):
+    """Services whose field an import suggested, waiting for a person to confirm it."""
+
+    title = _("분야 검토")
+    parameter_name = "category_review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", _("제안된 분야 확인 대기"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(category_basis=Service.CategoryBasis.SUGGESTED)
+        return queryset
+
+
+class ServiceInline(CategoryHintMedia, SubCategoryChoicesMixin, admin.TabularInline):
     model = Service
     form = VersionedForm
     extra = 3
@@ -353,7 +378,9 @@ class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmin):
+class ServiceAdmin(
+    CategoryHintMedia, EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmin
+):
     municipality_path = "plan__municipality"
     form = VersionedForm
     list_display = (
@@ -367,6 +394,7 @@ class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmi
     )
     list_filter = (
         "is_published",
+        SuggestedCategoryFilter,
         "status",
         "category",
         ServiceSidoFilter,
@@ -385,7 +413,13 @@ class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmi
     autocomplete_fields = ("plan", "tags")
     list_select_related = ("plan__municipality__parent", "category")
     list_per_page = 50
-    actions = ["publish", "unpublish", "mark_status_built", "mark_status_operating"]
+    actions = [
+        "publish",
+        "unpublish",
+        "confirm_suggested_category",
+        "mark_status_built",
+        "mark_status_operating",
+    ]
     fieldsets = (
         (None, {"fields": ("plan", "name", "description", "loaded_version")}),
         (_("분류"), {"fields": ("category", "category_basis", "subcategory", "tags")}),
@@ -420,6 +454,70 @@ class ServiceAdmin(EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmi
     @admin.action(description=_("선택한 서비스 공개 취소"), permissions=["publish"])
     def unpublish(self, request, queryset):
         self._set_published(request, queryset, False)
+
+    @admin.action(description=_("선택한 서비스의 제안된 분야 확인"), permissions=["publish"])
+    @transaction.atomic
+    def confirm_suggested_category(self, request, queryset):
+        """A reviewer agrees with the suggested field: it becomes an editor's assignment."""
+        confirmed = 0
+        suggested = queryset.filter(category_basis=Service.CategoryBasis.SUGGESTED)
+        for service in suggested.select_for_update(of=("self",)):
+            service.category_basis = Service.CategoryBasis.EDITOR
+            service._change_reason = str(_("제안된 분야 확인"))
+            service.save(update_fields=["category_basis", "updated_at"])
+            confirmed += 1
+        self.message_user(
+            request,
+            ngettext(
+                "서비스 %d개의 분야를 확인했습니다.",
+                "서비스 %d개의 분야를 확인했습니다.",
+                confirmed,
+            )
+            % confirmed,
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.suggest_category_view)
+        return [
+            path("suggest-category/", view, name="catalog_service_suggest_category"),
+            *super().get_urls(),
+        ]
+
+    def suggest_category_view(self, request):
+        """The suggested field for a name (and description) being typed, as JSON."""
+        from catalog.categorize import CategorySuggester
+
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise Http404
+        name = request.GET.get("name", "").strip()[:200]
+        if not name:
+            return JsonResponse({"suggestion": None})
+        description = request.GET.get("description", "")[:2000]
+        suggestion = CategorySuggester.for_catalog().suggest(name, description)
+        categories = Category.objects.in_bulk(
+            [suggestion.category, suggestion.alternative], field_name="code"
+        )
+
+        def named(code, confidence):
+            category = categories.get(code)
+            if category is None:
+                return None
+            return {
+                "id": category.pk,
+                "code": category.code,
+                "name": category.name,
+                "confidence": round(confidence, 2),
+            }
+
+        return JsonResponse(
+            {
+                "suggestion": named(suggestion.category, suggestion.confidence),
+                "alternative": named(suggestion.alternative, suggestion.alternative_confidence),
+                "label": str(_("분야 제안")),
+                "alternative_label": str(_("다음 후보")),
+                "apply_label": str(_("이 분야로")),
+            }
+        )
 
     @admin.action(description=_("선택한 서비스 상태를 구축으로"), permissions=["change"])
     def mark_status_built(self, request, queryset):

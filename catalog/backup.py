@@ -47,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog import revision
-from catalog.models import CatalogRevision
+from catalog.models import CatalogRevision, StagedImport
 
 FORMAT = "smartcity-catalog-backup"
 VERSION = 1
@@ -69,6 +69,7 @@ def project_models() -> list[type[models.Model]]:
 
     The catalog's revision number is left out and left alone: it must only ever move
     forward, or figures cached under an earlier number could be served for other data.
+    Uploads staged for an import's confirmation are, like sessions, state of the running site.
     """
     return [
         Group,
@@ -76,7 +77,7 @@ def project_models() -> list[type[models.Model]]:
         *(
             model
             for model in apps.get_app_config("catalog").get_models()
-            if model is not CatalogRevision
+            if model not in (CatalogRevision, StagedImport)
         ),
         *apps.get_app_config("analysis").get_models(),
         LogEntry,

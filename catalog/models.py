@@ -91,6 +91,7 @@ class ServiceStatus(models.TextChoices):
 class CategoryBasis(models.TextChoices):
     SOURCE = "source", _("출처에 명시")
     EDITOR = "editor", _("편집자 분류")
+    SUGGESTED = "suggested", _("자동 제안")
 
 
 class Municipality(models.Model):
@@ -418,10 +419,13 @@ class Service(Versioned):
     )
     category_basis = models.CharField(
         _("분야 근거"),
-        max_length=8,
+        max_length=10,
         choices=CategoryBasis.choices,
         default=CategoryBasis.EDITOR,
-        help_text=_("출처가 분야를 밝혔는지, 편집자가 정의에 따라 분류했는지."),
+        help_text=_(
+            "출처가 분야를 밝혔는지, 편집자가 정의에 따라 분류했는지, 가져오기가 제안해 "
+            "검토를 기다리는지."
+        ),
     )
     subcategory = models.ForeignKey(
         SubCategory,
@@ -603,3 +607,40 @@ class EditorAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.municipality}"
+
+
+class StagedImport(models.Model):
+    """An uploaded spreadsheet kept on the server between its preview and its confirmation.
+
+    The confirming request names it by ``token`` and reads it again, so the browser never
+    sends the file twice, whatever its size. Only its uploader may confirm it, before
+    ``expires_at``; expired uploads are removed whenever a new one is staged.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("사용자"),
+    )
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("계획"),
+    )
+    filename = models.CharField(_("파일 이름"), max_length=255)
+    content = models.BinaryField(_("내용"))
+    create_plans = models.BooleanField(_("새 계획 만들기"), default=False)
+    created_at = models.DateTimeField(_("올린 때"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("만료"), db_index=True)
+
+    class Meta:
+        verbose_name = _("가져오기 대기 파일")
+        verbose_name_plural = _("가져오기 대기 파일")
+
+    def __str__(self) -> str:
+        return self.filename

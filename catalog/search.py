@@ -21,13 +21,14 @@ table kept in step by triggers. The index narrows the rows to those holding ever
 each stem; a ``LIKE`` on the normalised text then keeps only true substrings.
 """
 
-import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
+
+from catalog.text import compact
 
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
@@ -66,9 +67,9 @@ SEARCH_FIELDS = ("search_name", "search_text", "search_bigrams")
 
 
 def normalize(text: str) -> str:
-    """Lower-case letters and digits only: the form both documents and queries are kept in."""
-    folded = unicodedata.normalize("NFKC", text or "").lower()
-    return "".join(ch for ch in folded if ch.isalnum())
+    """Lower-case letters and digits only: the form both documents and queries are kept in
+    (``catalog.text.compact``, the project's one folding rule)."""
+    return compact(text)
 
 
 def stem(term: str) -> str:

@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
+from catalog import lookalikes
 from catalog.models import Category, Municipality, Plan, Service
 
 
@@ -17,6 +18,7 @@ def empty_cache():
     """Each test starts with empty caches, so cached figures never leak between tests."""
     for store in caches.all():
         store.clear()
+    lookalikes.clear()  # held in the process, keyed by revision numbers that tests reuse
 
 
 @pytest.fixture

@@ -5,36 +5,30 @@ with the number of rows. Cells a spreadsheet would run as a formula are neutrali
 with an apostrophe in CSV, stored as plain text cells in XLSX.
 """
 
-import csv
 import json
-import tempfile
 from collections.abc import Iterable, Iterator
 from itertools import islice
-from operator import itemgetter
 
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from catalog.filters import SORTS, ServiceFilter, choose_sort
 from catalog.models import Service, Tag
+from catalog.spreadsheets import csv_response, dated, joined, stream, xlsx_response
 
 CHUNK_SIZE = 2000
-ROWS_PER_WRITE = 200
 FILE_STEM = "smartcity-services"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     "service_id",
     "service_name",
     "description",
     "category_code",
     "category_name",
+    "category_basis",
     "subcategory_code",
     "subcategory_name",
     "municipality_code",
@@ -92,6 +86,7 @@ _LEADING_VALUES = (  # service_id … status, in COLUMNS order
     F("description"),
     F("category__code"),
     F("category__name_ko"),
+    F("category_basis"),
     Coalesce("subcategory__code", Value("")),
     Coalesce("subcategory__name_ko", Value("")),
     F("plan__municipality__code"),
@@ -151,63 +146,6 @@ def _tag_names(service_ids: list[int], tag_order: dict[int, tuple[int, str]]) ->
     }
 
 
-def _xlsx_cell(sheet, value):
-    """A cell that keeps text as text: never a formula, control characters removed (the
-    XLSX format cannot hold them)."""
-    if not isinstance(value, str):
-        return "" if value is None else value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"  # a string cell is shown as written and never evaluated
-    return cell
-
-
-class _Line:
-    """A file-like object whose ``write`` returns what it was given, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def dated(stem: str, extension: str) -> str:
-    """A download name that says when it was made: ``stem-2026-11-25.csv``."""
-    return f"{stem}-{timezone.localdate().isoformat()}.{extension}"
-
-
-def csv_response(
-    rows: Iterable[dict], columns, filename: str, *, with_bom: bool = True
-) -> StreamingHttpResponse:
-    """Stream ``rows`` as CSV; with a BOM, Excel opens the UTF-8 with Hangul intact."""
-    return stream(_csv_lines(rows, columns, with_bom), "text/csv; charset=utf-8", filename)
-
-
-def _csv_lines(rows: Iterable[dict], columns, with_bom: bool) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    header = writer.writerow(columns)
-    yield ("\ufeff" + header) if with_bom else header
-    pick = itemgetter(*columns)
-    lines = (writer.writerow(neutralise(pick(row))) for row in rows)
-    yield from _joined(lines)
-
-
-def neutralise(values: tuple) -> list:
-    """A CSV row in which text a spreadsheet would evaluate gets a leading apostrophe.
-
-    Written as one comprehension, with no call per cell: it runs for every cell exported.
-    """
-    return [
-        "'" + value
-        if value.__class__ is str and value.startswith(FORMULA_TRIGGERS)
-        else ("" if value is None else value)
-        for value in values
-    ]
-
-
-def _joined(pieces: Iterator[str]) -> Iterator[str]:
-    """Pieces joined a few hundred at a time: fewer, larger writes to the client."""
-    while batch := list(islice(pieces, ROWS_PER_WRITE)):
-        yield "".join(batch)
-
-
 def _json_chunks(rows: Iterable[dict], request) -> Iterator[str]:
     meta = {
         "generated_at": timezone.now().isoformat(),
@@ -219,31 +157,7 @@ def _json_chunks(rows: Iterable[dict], request) -> Iterator[str]:
     yield f'{opening}, "services": ['
     items = (json.dumps(row, ensure_ascii=False) for row in rows)
     separator = ""
-    for batch in _joined(f"{item}," for item in items):
+    for batch in joined(f"{item}," for item in items):
         yield separator + batch[:-1]
         separator = ","
     yield "]}"
-
-
-def stream(chunks: Iterator[str], content_type: str, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def xlsx_response(rows: Iterable[dict], columns, filename: str, *, sheet: str) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(columns))
-    for row in rows:
-        worksheet.append([_xlsx_cell(worksheet, row[column]) for column in columns])
-    # Spooled: small files stay in memory, large ones go to disk.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )

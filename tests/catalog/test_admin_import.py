@@ -1,6 +1,5 @@
 """Staff import a plan's spreadsheet in the admin: upload, preview, confirm, publish."""
 
-import base64
 import io
 
 import pytest
@@ -47,11 +46,7 @@ def test_upload_shows_a_preview_and_writes_nothing(editor, plan):
 def test_confirming_writes_drafts_and_returns_to_the_plan(editor, plan):
     content = HEADER + "스마트 가로등,방범·방재,계획,12,\n공영주차장 안내,교통,구축,13,\n"
     preview = editor.post(import_url(plan), {"file": csv_upload(content)})
-    confirm = preview.context["confirm_form"].initial
-    response = editor.post(
-        import_url(plan),
-        {"confirm": "1", "filename": confirm["filename"], "content": confirm["content"]},
-    )
+    response = editor.post(import_url(plan), {"confirm": "1", "token": preview.context["token"]})
     assert response.status_code == 302
     assert response.url == reverse("admin:catalog_plan_change", args=[plan.pk])
     services = Service.objects.filter(plan=plan).order_by("name")
@@ -67,8 +62,8 @@ def test_a_bad_row_is_reported_by_row_and_column_and_blocks_the_import(editor, p
     assert "3행" in body
     assert "분야" in body
     assert "확인하고 저장" not in body
-    forged = base64.b64encode(content.encode("utf-8-sig")).decode()
-    editor.post(import_url(plan), {"confirm": "1", "filename": "x.csv", "content": forged})
+    assert response.context["token"] is None
+    editor.post(import_url(plan), {"confirm": "1", "token": "made-up"})
     assert not Service.objects.exists()
 
 
@@ -84,11 +79,9 @@ def test_an_unreadable_file_gets_a_message_not_a_500(editor, plan):
     assert response.context["form"].errors
 
 
-def test_tampered_confirmation_is_refused(editor, plan):
-    response = editor.post(
-        import_url(plan), {"confirm": "1", "filename": "x.csv", "content": "not base64!!"}
-    )
-    assert response.status_code == 302
+def test_an_unknown_or_expired_token_is_refused_with_a_message(editor, plan):
+    response = editor.post(import_url(plan), {"confirm": "1", "token": "not a token"}, follow=True)
+    assert "다시 올려 주세요" in response.content.decode()
     assert not Service.objects.exists()
 
 
@@ -125,8 +118,7 @@ def test_new_staff_import_the_template_then_a_reviewer_publishes(client, editor,
     buffer.seek(0)
     buffer.name = "filled.xlsx"
     preview = editor.post(import_url(plan), {"file": buffer})
-    confirm = preview.context["confirm_form"].initial
-    editor.post(import_url(plan), {"confirm": "1", **confirm})
+    editor.post(import_url(plan), {"confirm": "1", "token": preview.context["token"]})
     service = Service.objects.get(name="스마트 버스정류장")
     assert not service.is_published
 
@@ -140,3 +132,87 @@ def test_new_staff_import_the_template_then_a_reviewer_publishes(client, editor,
     service.refresh_from_db()
     assert service.is_published
     assert client.get(service.get_absolute_url()).status_code == 200
+
+
+# --- a file of many municipalities and plans ---------------------------------------------------
+
+MANY_URL = "/admin/catalog/plan/import/"
+RESEARCH = "시·도,자치단체,계획명,계획연도,서비스명,설명,출처\n"
+
+
+def test_staff_who_may_add_plans_create_them_from_the_file(client, django_user_model):
+    reviewer = django_user_model.objects.create_user("rev", password="pw-1234-long", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="검토자"))
+    client.force_login(reviewer)
+    assert "create_plans" in client.get(MANY_URL).context["form"].fields
+    content = RESEARCH + "강원도,속초시,속초 계획,2022,스마트 횡단보도,,https://a.kr (신문)\n"
+    preview = client.post(MANY_URL, {"file": csv_upload(content), "create_plans": "on"})
+    body = preview.content.decode()
+    assert "새로 만들 계획" in body
+    assert "분야 제안" in body
+    assert "다음 후보" in body
+    response = client.post(MANY_URL, {"confirm": "1", "token": preview.context["token"]})
+    assert response.status_code == 302
+    service = Service.objects.get(name="스마트 횡단보도")
+    assert service.plan.municipality.code == "51210"
+    assert service.category_basis == "suggested"
+    assert not service.is_published
+
+
+def test_staff_without_plan_rights_get_no_checkbox_and_a_clear_error(client, plan):
+    from django.contrib.auth.models import Permission
+
+    clerk = User.objects.create_user("clerk", password="pw-1234-long", is_staff=True)
+    clerk.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="catalog",
+            codename__in=[
+                "add_service",
+                "change_service",
+                "view_service",
+                "view_plan",
+                "edit_all_municipalities",
+            ],
+        )
+    )
+    client.force_login(clerk)
+    assert "create_plans" not in client.get(MANY_URL).context["form"].fields
+    content = RESEARCH + "경기,고양시,없는 계획,2022,가로등,,https://a.kr\n"
+    preview = client.post(MANY_URL, {"file": csv_upload(content), "create_plans": "on"})
+    assert preview.context["token"] is None
+    assert "없는 계획" in preview.context["preview"].error_lines()[0]
+    assert not Plan.objects.filter(title="없는 계획").exists()
+
+
+def test_an_editor_creates_plans_only_for_assigned_municipalities(editor, plan):
+    content = (
+        RESEARCH
+        + "경기,고양시,고양 새 계획,2022,가로등,,https://a.kr\n"
+        + "경남,김해시,김해 새 계획,2022,가로등,,https://a.kr\n"
+    )
+    preview = editor.post(MANY_URL, {"file": csv_upload(content), "create_plans": "on"})
+    assert preview.context["preview"].error_lines() == [
+        "3행 '자치단체': 권한이 없는 자치단체입니다: 경상남도 김해시(48250)."
+    ]
+    assert [new.plan.title for new in preview.context["preview"].new_plans] == ["고양 새 계획"]
+
+
+def test_an_editor_imports_only_into_assigned_municipalities(editor, plan):
+    content = (
+        RESEARCH
+        + f"경기,고양시,{plan.title},,가로등,,https://a.kr\n"
+        + f"경남,김해시,{plan.title},,가로등,,https://a.kr\n"
+    )
+    preview = editor.post(MANY_URL, {"file": csv_upload(content)})
+    assert preview.context["preview"].error_lines() == [
+        "3행 '자치단체': 권한이 없는 자치단체입니다: 경상남도 김해시(48250)."
+    ]
+
+
+def test_a_token_is_good_only_for_its_uploader(editor, plan, client, django_user_model):
+    preview = editor.post(import_url(plan), {"file": csv_upload(HEADER + "가로등,교통,계획,1,\n")})
+    token = preview.context["token"]
+    other = django_user_model.objects.create_superuser("other", password="pw-1234-long")
+    client.force_login(other)
+    client.post(import_url(plan), {"confirm": "1", "token": token})
+    assert not Service.objects.exists()

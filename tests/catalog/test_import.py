@@ -33,8 +33,8 @@ from catalog.models import Category, Municipality, Plan, Service, SubCategory, T
 
 pytestmark = pytest.mark.django_db
 
-KO = dict(zip([column.key for column in COLUMNS], TEMPLATE, strict=True))
-EN = {column.key: column.key for column in COLUMNS}
+KO = {column.key: column.header for column in COLUMNS if column.header in TEMPLATE}
+EN = {key: key for key in KO}
 PLAN_TITLE = "고양시 스마트도시계획"
 
 
@@ -111,7 +111,7 @@ def test_a_clean_csv_creates_unpublished_drafts(plan):
 
     result = apply(preview)
 
-    assert result.counts == {"create": 2, "update": 0, "unchanged": 0}
+    assert result.counts == {"create": 2, "update": 0, "unchanged": 0, "plans": 0, "published": 0}
     lamp = Service.objects.get(name="스마트 가로등")
     assert lamp.plan == plan
     assert not lamp.is_published
@@ -173,7 +173,7 @@ BAD_ROWS = [
     ),
     (
         {"plan_title": "없는 계획"},
-        "3행 '계획명': 고양시(41280)에 계획명이 '없는 계획'인 계획이 없습니다.",
+        "3행 '계획명': 경기도 고양시(41280)에 계획명이 '없는 계획'인 계획이 없습니다.",
     ),
     ({"category": "우주"}, "3행 '분야': 알 수 없는 분야 '우주'입니다."),
     (
@@ -182,8 +182,8 @@ BAD_ROWS = [
     ),
     (
         {"category": "행정", "subcategory": "주차공간 제공"},
-        "3행 '세부분야': 세부 분야 '주차공간 제공'은 '교통' 분야에 속해서 '행정' 분야 서비스에 "
-        "쓸 수 없습니다.",
+        "3행 '세부분야': 세부 분야 '주차공간 제공': '교통' 분야의 세부 분야라서 '행정' 분야 "
+        "서비스에 쓸 수 없습니다.",
     ),
     ({"status": "보류"}, "3행 '상태': 알 수 없는 상태 '보류'입니다. 계획, 구축, 운영, 중단 중"),
     ({"tags": "IoT; 양자컴퓨터"}, "3행 '태그': 알 수 없는 태그입니다: '양자컴퓨터'."),
@@ -195,8 +195,8 @@ BAD_ROWS = [
     ({"name": LONG_NAME}, "3행 '서비스명': 200자까지 쓸 수 있는데 201자입니다."),
     ({"source_page": "1" * 21}, "3행 '문서 쪽': 20자까지 쓸 수 있는데 21자입니다."),
     (
-        {"source_url": "고양시 보도자료"},
-        "3행 '출처 URL': 올바른 URL이 아닙니다: '고양시 보도자료'.",
+        {"source_url": "https://-bad-.kr/a"},
+        "3행 '출처 URL': 올바른 URL이 아닙니다: 'https://-bad-.kr/a'.",
     ),
     ({"id": "999999"}, "3행 'id': 번호 999999인 서비스가 없습니다."),
     ({"id": "abc"}, "3행 'id': 번호는 자연수여야 합니다('abc')."),
@@ -242,8 +242,8 @@ def test_a_bad_row_is_reported_and_nothing_is_written(plan, bad, message):
 def test_a_duplicate_row_names_both_rows(plan):
     preview = preview_of([row(), row(name="드론 순찰"), row(description="다른 설명")])
     assert preview.error_lines() == [
-        "4행 '서비스명': 2행과 4행에 같은 계획의 서비스명 '스마트 가로등'이 두 번 나옵니다. "
-        "한 행만 남기세요."
+        "4행 '서비스명': 2행과 4행에 같은 계획의 같은 서비스명이 두 번 나옵니다"
+        "('스마트 가로등'). 한 행만 남기세요."
     ]
     with pytest.raises(ImportRefused):
         apply(preview)
@@ -286,9 +286,9 @@ def test_errors_quote_the_header_as_written_in_the_file(plan):
 
 
 def test_a_missing_required_column_is_an_error_of_the_file(plan):
-    headers = {key: header for key, header in KO.items() if key != "category"}
+    headers = {key: header for key, header in KO.items() if key != "name"}
     preview = preview_of([row()], headers)
-    assert preview.error_lines() == ["필수 열이 없습니다: '분야'(category)."]
+    assert preview.error_lines() == ["필수 열이 없습니다: '서비스명'."]
     with pytest.raises(ImportRefused):
         apply(preview)
 
@@ -344,7 +344,7 @@ def test_a_name_differing_only_in_spacing_is_flagged(plan, make_service):
     make_service("스마트가로등")
     preview = preview_of([row()])
     assert preview.rows[0].action == "create"
-    assert "이름이 거의 같은 서비스 '스마트가로등'" in preview.warning_lines()[0]
+    assert "이름이 거의 같은 서비스가 있습니다: '스마트가로등'" in preview.warning_lines()[0]
 
 
 def test_apply_writes_nothing_when_the_database_changed_since_the_preview(plan, make_service):
@@ -352,7 +352,7 @@ def test_apply_writes_nothing_when_the_database_changed_since_the_preview(plan, 
     make_service("나중")  # someone else adds it between the preview and the confirmation
     with pytest.raises(ImportRefused) as refused:
         apply(preview)
-    assert refused.value.lines[0].startswith("3행: 데이터베이스가 이 행을 거부했습니다")
+    assert refused.value.lines[0] == "3행 '서비스명': 이 계획에 같은 이름의 서비스가 이미 있습니다."
     assert not Service.objects.filter(name="먼저").exists()
 
 
@@ -508,7 +508,7 @@ def test_importing_the_same_file_twice_changes_nothing(plan):
         if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
     ]
     assert writes == []
-    assert result.counts == {"create": 0, "update": 0, "unchanged": 2}
+    assert result.counts == {"create": 0, "update": 0, "unchanged": 2, "plans": 0, "published": 0}
     assert dict(Service.objects.values_list("name", "updated_at")) == stamps
 
 

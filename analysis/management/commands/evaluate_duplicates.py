@@ -6,7 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from analysis import duplication
-from catalog.models import Municipality
+from catalog.municipalities import MunicipalityResolver
 
 REQUIRED_COLUMNS = ("municipality_code", "name", "concept")
 
@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = (
         "Score the duplication method on a labelled CSV (municipality_code, name, optional "
         "description, concept): pair precision, recall and F1 over pairs of services of "
-        "different municipalities. Reads only the file; writes nothing."
+        "different municipalities. municipality_code is a current or former 5-digit code "
+        "(or a name the catalog's municipality resolver accepts); services are counted under "
+        "the current code. Reads only the file; writes nothing."
     )
 
     def add_arguments(self, parser):
@@ -43,7 +45,7 @@ class Command(BaseCommand):
     def _read(self, path: Path) -> list[tuple[duplication.Record, str]]:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        names = {m.code: str(m) for m in Municipality.objects.select_related("parent")}
+        resolver = MunicipalityResolver.load()
         try:
             with path.open(encoding="utf-8-sig", newline="") as stream:
                 reader = csv.DictReader(stream)
@@ -52,23 +54,31 @@ class Command(BaseCommand):
                     raise CommandError(f"{path}: missing column(s): {', '.join(missing)}")
                 labelled = []
                 for line, row in enumerate(reader, start=2):
-                    labelled.append((self._record(path, line, row, names), row["concept"].strip()))
+                    record = self._record(path, line, row, resolver)
+                    labelled.append((record, row["concept"].strip()))
         except UnicodeDecodeError as exc:
             raise CommandError(f"{path}: not UTF-8 text ({exc.reason})") from exc
         if not labelled:
             raise CommandError(f"{path}: no rows")
         return labelled
 
-    def _record(self, path, line, row, names) -> duplication.Record:
-        code, name = (row["municipality_code"] or "").strip(), (row["name"] or "").strip()
+    def _record(self, path, line, row, resolver) -> duplication.Record:
+        value, name = (row["municipality_code"] or "").strip(), (row["name"] or "").strip()
         if not name or not (row["concept"] or "").strip():
             raise CommandError(f"{path}, line {line}: name and concept must not be empty")
-        if code not in names:
-            raise CommandError(f"{path}, line {line}: unknown municipality code {code!r}")
+        resolution = resolver.resolve(value)
+        municipality = resolution.municipality
+        if municipality is None:
+            problem = "ambiguous" if resolution.candidates else "unknown"
+            raise CommandError(
+                f"{path}, line {line}: {problem} municipality {value!r} — {resolution.error}"
+            )
+        if resolution.warning:
+            self.stderr.write(f"{path}, line {line}: {resolution.warning}")
         return duplication.Record(
             id=line,
-            municipality_code=code,
+            municipality_code=municipality.code,
             name=name,
             description=(row.get("description") or "").strip(),
-            municipality_name=names[code],
+            municipality_name=str(municipality),
         )

@@ -1,24 +1,29 @@
-"""``manage.py import_services FILE [--plan PLAN] [--dry-run]``: load a plan's service table.
+"""``manage.py import_services FILE [--plan PLAN] [--create-plans] [--publish] [--dry-run]``.
 
-The file's columns are described in ``catalog/importing.py``. Every row is checked first; when
-any row has an error the command lists every error and writes nothing (exit status 1).
+Loads services from a spreadsheet: one plan's table, or a researcher's file of many
+municipalities and plans. The columns are described in the README and ``catalog.importing``.
+Every row is checked first; when any row has an error the command lists every error and
+writes nothing (exit status 1).
 """
 
 import re
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importing import ImportFileError, ImportRefused, apply, prepare, read_table
 from catalog.models import Plan
+from catalog.municipalities import MunicipalityResolver
 
 
 class Command(BaseCommand):
     help = (
-        "Import a plan's service table from a CSV or XLSX file, all rows or none. New "
-        "services are unpublished drafts; rows matched by id or by plan and name are updated. "
-        "계획의 서비스 표를 CSV·XLSX 파일에서 가져옵니다(오류가 하나라도 있으면 아무것도 쓰지 "
-        "않음)."
+        "Import services from a CSV or XLSX file, all rows or none: one plan's table (--plan) "
+        "or a file whose rows name their municipality (code or name) and plan. New services "
+        "are unpublished drafts unless --publish; rows matched by id or by plan and name are "
+        "updated; an empty 분야 is suggested and marked for review. "
+        "서비스를 CSV·XLSX 파일에서 가져옵니다(오류가 하나라도 있으면 아무것도 쓰지 않음)."
     )
 
     def add_arguments(self, parser):
@@ -30,6 +35,26 @@ class Command(BaseCommand):
                 "(e.g. '41280:고양시 스마트도시계획'). Without it, each row names its plan in "
                 "the 자치단체코드 and 계획명 columns."
             ),
+        )
+        parser.add_argument(
+            "--create-plans",
+            action="store_true",
+            help=(
+                "Create the plans the file names that do not exist yet, with the kind, years "
+                "and source its 계획종류, 계획연도/시작연도/종료연도 and 계획 출처 columns give."
+            ),
+        )
+        parser.add_argument(
+            "--publish",
+            action="store_true",
+            help=(
+                "Publish every service of the file (for administrators loading vetted data); "
+                "who and when are recorded as by the admin's publish action."
+            ),
+        )
+        parser.add_argument(
+            "--user",
+            help="Username recorded as the author (and publisher) in the change history.",
         )
         parser.add_argument(
             "--dry-run",
@@ -51,14 +76,25 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         plan = find_plan(options["plan"]) if options["plan"] else None
+        user = find_user(options["user"]) if options["user"] else None
+        if plan is not None and options["create_plans"]:
+            raise CommandError(
+                "--plan과 --create-plans는 함께 쓸 수 없습니다 / --plan and --create-plans "
+                "cannot be combined."
+            )
 
-        preview = prepare(table, plan=plan)
+        preview = prepare(table, plan=plan, create_plans=options["create_plans"])
         encoding = f", {table.encoding}" if table.encoding else ""
         self.stdout.write(
             f"파일 / file: {path.name} ({table.file_format}{encoding}, {len(table.rows)}행 / rows)"
         )
         if plan is not None:
             self.stdout.write(f"계획 / plan: {plan} (id {plan.pk})")
+        for new in preview.new_plans:
+            self.stdout.write(
+                f"새 계획 / new plan: {new.plan.municipality} ({new.plan.municipality.code}) "
+                f"· {new.plan.title} · {new.plan.get_kind_display()} {new.plan.period}".rstrip()
+            )
         for line in preview.summary_lines():
             self.stdout.write(line)
         for line in preview.warning_lines():
@@ -81,7 +117,7 @@ class Command(BaseCommand):
             )
             return
         try:
-            result = apply(preview)
+            result = apply(preview, user=user, publish=options["publish"])
         except ImportRefused as exc:
             for line in exc.lines:
                 self.stderr.write(line)
@@ -100,19 +136,41 @@ class Command(BaseCommand):
             self.stdout.write(f"{row.number}행 {row.action_label} / {row.action}: {row.name}")
             for change in row.changes:
                 self.stdout.write(f"    {change}")
+            if row.suggestion is not None:
+                alternative = row.suggestion.alternative
+                self.stdout.write(
+                    f"    분야 제안 / suggested: {row.suggestion.category.name_ko} "
+                    f"({row.suggestion.confidence:.2f})"
+                    + (f", 다음 / next: {alternative.name_ko}" if alternative else "")
+                )
+            for match in row.lookalikes:
+                self.stdout.write(
+                    f"    같은 아이디어 / same idea: {match.name} ({match.municipality_name}, "
+                    f"{match.similarity:.2f})"
+                )
+
+
+def find_user(username: str):
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise CommandError(f"사용자를 찾을 수 없습니다 / no such user: {username}")
+    return user
 
 
 def find_plan(value: str) -> Plan:
-    """A plan named by its id or by ``CODE:TITLE``."""
+    """A plan named by its id or by ``CODE:TITLE`` (a current or former code)."""
     value = value.strip()
     if value.isdigit():
         plan = Plan.objects.select_related("municipality").filter(pk=int(value)).first()
     elif re.match(r"^\d{5}:", value):
         code, title = value.split(":", 1)
+        municipality = MunicipalityResolver.load().by_code(code)
         plan = (
             Plan.objects.select_related("municipality")
-            .filter(municipality__code=code, title=title.strip())
+            .filter(municipality=municipality, title=title.strip())
             .first()
+            if municipality is not None
+            else None
         )
     else:
         raise CommandError(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from catalog import revision
 from catalog.models import Service
 from catalog.search import SEARCH_FIELDS, document_fields
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
                     self._write(batch, dry_run)
                     batch = []
             self._write(batch, dry_run)
+            if stale and not dry_run:
+                revision.bump()  # bulk_update sends no signals; cached counts must go
         verb = "would be updated" if dry_run else "updated"
         self.stdout.write(f"{stale} services {verb}.")
 
