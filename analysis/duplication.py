@@ -67,6 +67,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from catalog.text import compact, fold
+
 METHOD = "char-ngram TF-IDF k-NN graph + Leiden/CPM"
 METHOD_VERSION = 1
 
@@ -230,17 +232,6 @@ class Cluster:
 _YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?:년도|년)?(?![0-9])")
 _SEPARATORS = re.compile(r"[\W_]+")
 _ADMIN_SUFFIXES = ("특별자치시", "특별자치도", "특별시", "광역시", "시", "군", "구", "도")
-
-
-def fold(text: str) -> str:
-    """NFKC and lower case; the same folding as ``catalog.search.normalize`` before it drops
-    spaces (that module imports Django, so the two lines are repeated here)."""
-    return unicodedata.normalize("NFKC", text or "").lower()
-
-
-def compact(text: str) -> str:
-    """Letters and digits only, as ``catalog.search.normalize``."""
-    return "".join(ch for ch in fold(text) if ch.isalnum())
 
 
 @lru_cache(maxsize=4096)

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,11 +39,15 @@ PYTHON = sys.executable
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/catalog_import_bench"
 WORK = ROOT / "bench" / "work"
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from run import recreate_database  # noqa: E402
+
 from analysis.duplication import municipality_names  # noqa: E402
 from catalog.synthetic import synthesise_names  # noqa: E402
 
 ADMIN_DRIVER = """
-import sys, time, resource
+import re, sys, time, resource
 import django
 django.setup()
 from django.contrib.auth import get_user_model
@@ -60,8 +63,9 @@ with open(path, "rb") as upload:
     preview = client.post("/admin/catalog/plan/import/", {"file": upload, "create_plans": "on"})
     previewed = time.perf_counter() - started
 assert preview.status_code == 200, preview.status_code
-token = preview.context["token"]
-assert token, preview.context["preview"].error_lines()[:5]
+found = re.search(r'name="token" value="([^"]+)"', preview.content.decode())
+assert found, "the preview has errors: " + preview.content.decode()[:3000]
+token = found.group(1)
 started = time.perf_counter()
 confirmed = client.post("/admin/catalog/plan/import/", {"confirm": "1", "token": token})
 confirm_seconds = time.perf_counter() - started
@@ -113,16 +117,9 @@ def run(env, *args, stdin_script: str | None = None) -> tuple[float, float, str]
     return elapsed, peak_kib / 1024, done.stdout
 
 
-def recreate_database(database_url: str) -> None:
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    for sql in (f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'):
-        subprocess.run(["psql", admin, "-q", "-c", sql], check=True)
-
-
-def researcher_file(path: Path, rows: int, seed: int) -> None:
-    """N rows as a researcher would type them: 시·도 and name, plan title, year, no 분야."""
+def researcher_file(path: Path, rows: int, seed: int) -> int:
+    """N rows as a researcher would type them: 시·도 and name, plan title, year, no 분야.
+    Returns how many plans the file names."""
     names = municipality_names(ROOT / "fixtures" / "municipalities.json")
     local = {code: name for code, name in names.items() if not code.endswith("000")}
     rng = random.Random(seed)
@@ -144,6 +141,7 @@ def researcher_file(path: Path, rows: int, seed: int) -> None:
                 f"{year}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)})"
             )
             writer.writerow([sido, city, title, year, name, description, source])
+    return len({(code, title) for code, title, _name in seen})
 
 
 def far_xlsx(path: Path, rows: int) -> None:
@@ -172,7 +170,7 @@ def main() -> None:
         run(env, PYTHON, "manage.py", "find_duplicates", "-v0")
 
     csv_path = WORK / f"researcher-{args.rows}.csv"
-    researcher_file(csv_path, args.rows, args.seed)
+    plans = researcher_file(csv_path, args.rows, args.seed)
     file_kib = csv_path.stat().st_size / 1024
     results = []
 
@@ -185,34 +183,28 @@ def main() -> None:
     results.append(("command preview + write", seconds, peak))
     print(results[-1], flush=True)
 
+    def driven(name: str, script: str, argument: Path) -> tuple[float, str]:
+        """Run ``script`` with Django set up in a fresh process: (its peak MiB, its stdout)."""
+        driver = WORK / name
+        driver.write_text(script)
+        driver_env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)}
+        _seconds, peak_mib, out = run(driver_env, PYTHON, str(driver), str(argument))
+        return peak_mib, out
+
     fresh_catalog()
-    driver = WORK / "admin_driver.py"
-    driver.write_text(ADMIN_DRIVER)
-    _seconds, peak, out = run(
-        {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)},
-        PYTHON,
-        str(driver),
-        str(csv_path),
-    )
+    peak, out = driven("admin_driver.py", ADMIN_DRIVER, csv_path)
     previewed, confirmed, _peak, page_bytes = out.split()
     results.append(("admin preview request (page rendered)", float(previewed), peak))
     results.append(("admin confirm request", float(confirmed), peak))
 
     xlsx_path = WORK / "far-10000.xlsx"
     far_xlsx(xlsx_path, 10_000)
-    xlsx_driver = WORK / "xlsx_driver.py"
-    xlsx_driver.write_text(XLSX_DRIVER)
-    _seconds, peak, out = run(
-        {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT)},
-        PYTHON,
-        str(xlsx_driver),
-        str(xlsx_path),
-    )
+    peak, out = driven("xlsx_driver.py", XLSX_DRIVER, xlsx_path)
     read_seconds, _peak, xlsx_rows, xlsx_bytes = out.split()
 
     print(
         f"\nImport of {args.rows:,} rows ({file_kib:,.0f} KiB CSV, "
-        f"{args.rows // 40:,}+ new plans), "
+        f"{plans:,} new plans), "
         f"catalog: demo data{f' + {args.catalog:,} synthetic services' if args.catalog else ''}; "
         "PostgreSQL, each step a fresh process\n"
     )

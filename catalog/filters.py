@@ -56,6 +56,11 @@ class FacetCounts:
     total: int  # services passing every filter
 
 
+# Plan ids are 64-bit (BigAutoField); a larger number cannot name one, and SQLite refuses to
+# bind it at all, so it is refused as malformed like any other bad value.
+LARGEST_ID = 2**63 - 1
+
+
 class ServiceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("검색어"), method="filter_query", max_length=MAX_QUERY_LENGTH
@@ -74,7 +79,9 @@ class ServiceFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
         label=_("계획 종류"), method="filter_facet", choices=PlanKind.choices
     )
-    plan = django_filters.NumberFilter(label=_("계획"), field_name="plan_id", min_value=1)
+    plan = django_filters.NumberFilter(
+        label=_("계획"), field_name="plan_id", min_value=1, max_value=LARGEST_ID
+    )
     status = django_filters.MultipleChoiceFilter(
         label=_("상태"), method="filter_facet", choices=ServiceStatus.choices
     )

@@ -243,3 +243,10 @@ def test_facet_counts_follow_every_kind_of_change_at_once(client, cities, make_s
 
     cities[5].delete()
     assert client.get(URL).context["page"].paginator.count == 6
+
+
+def test_a_plan_number_too_large_for_the_database_is_a_notice_not_an_error(client):
+    response = client.get("/services/", {"plan": "9" * 40})
+    assert response.status_code == 200
+    export = client.get("/services/export/", {"plan": "9" * 40})
+    assert export.status_code == 400

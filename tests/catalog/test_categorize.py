@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from catalog import categorize, revision
 from catalog.categorize import CategorySuggester, Suggestion
 from catalog.models import Category, Plan, Service
+from catalog.text import compact
 
 LABELLED = Path(__file__).parent / "category_labelled.csv"
 ADDED = ["suggested_category", "suggested_category_name", "confidence", "alternative_category"]
@@ -176,7 +177,7 @@ def test_the_catalog_sample_is_capped_per_field_and_counts_a_spelling_once(make_
     params = categorize.Parameters(catalog_per_category=3)
     sample = categorize.catalog_examples(params)
     assert len(sample) == 3
-    assert len({categorize.compact(name) for name, _, _ in sample}) == 3
+    assert len({compact(name) for name, _, _ in sample}) == 3
     assert all(description == f"{name} 설명" for name, description, _ in sample)
     assert categorize.catalog_examples(params) == sample
 
@@ -213,6 +214,7 @@ def test_suggest_categories_writes_every_row_back_in_order_with_the_added_column
             ["1", "공영주차장 빈자리 안내", "", "가"],
             ["2", "", "이름 없음", "나"],
             ["3", "독거노인 응급안전 돌봄", "", "다"],
+            [],
             ["4", "미세먼지 알리미", "대기질 측정", "=SUM(A1)"],
         ],
     )
@@ -226,18 +228,21 @@ def test_suggest_categories_writes_every_row_back_in_order_with_the_added_column
         ["1", "공영주차장 빈자리 안내", "", "가"],
         ["2", "", "이름 없음", "나"],
         ["3", "독거노인 응급안전 돌봄", "", "다"],
+        ["", "", "", ""],
         ["4", "미세먼지 알리미", "대기질 측정", "=SUM(A1)"],
     ]
     assert [row[4] for row in rows] == [
         "transport",
         "",
         "health-welfare",
+        "",
         "environment-energy-water",
     ]
     assert rows[0][5] == "교통"
     assert rows[2][5] == "보건·의료·복지"
     assert rows[1][4:] == ["", "", "", ""]
-    for row in (rows[0], rows[2], rows[3]):
+    assert rows[3][4:] == ["", "", "", ""]
+    for row in (rows[0], rows[2], rows[4]):
         assert len(row[6]) == 5
         assert 0 < float(row[6]) <= 1
         assert row[7] in CODES

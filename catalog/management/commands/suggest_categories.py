@@ -138,9 +138,11 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
             "cannot decode the file: it is neither UTF-8 nor CP949 (EUC-KR) text."
         )
     try:
-        table = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+        table = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise CommandError(f"{path}: CSV를 읽을 수 없습니다 / not a readable CSV: {exc}") from exc
+    while table and not table[0]:  # blank lines above the header
+        table.pop(0)
     if not table:
         raise CommandError(f"{path}: 빈 파일입니다 / the file is empty.")
     return table[0], table[1:]
