@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from catalog.admin_import import PlanImportMixin
+from catalog.categorize import CategorySuggester
 from catalog.models import (
     Category,
     EditorAssignment,
@@ -485,8 +486,6 @@ class ServiceAdmin(
 
     def suggest_category_view(self, request):
         """The suggested field for a name (and description) being typed, as JSON."""
-        from catalog.categorize import CategorySuggester
-
         if not (self.has_add_permission(request) or self.has_change_permission(request)):
             raise Http404
         name = request.GET.get("name", "").strip()[:200]

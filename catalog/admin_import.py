@@ -130,13 +130,14 @@ class PlanImportMixin:
             request, "admin/catalog/plan/import_upload.html", {**context, "form": form}
         )
 
-    def _prepare(self, request, plan, filename, data, create_plans):
+    def _prepare(self, request, plan, filename, data, create_plans, *, lookalikes=True):
         table = importing.read_table(data, filename)
         return importing.prepare(
             table,
             plan=plan,
             allowed_municipalities=editable_municipalities(request.user),
             create_plans=create_plans and self._may_create_plans(request),
+            lookalikes=lookalikes,
         )
 
     def _preview(self, request, context, plan, filename, data, *, create_plans, token=None):
@@ -174,7 +175,9 @@ class PlanImportMixin:
             return HttpResponseRedirect(request.path)
         data = bytes(staged.content)
         try:
-            preview = self._prepare(request, plan, staged.filename, data, staged.create_plans)
+            preview = self._prepare(
+                request, plan, staged.filename, data, staged.create_plans, lookalikes=False
+            )
             if preview.has_errors:
                 staging.discard(staged)
                 return self._preview(

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from analysis.duplication import Parameters
+from catalog.categorize import CategorySuggester
 from catalog.importing.columns import (
     COLUMN_BY_KEY,
     HEADER_INDEX,
@@ -20,6 +21,7 @@ from catalog.importing.read import Table, TableRow
 from catalog.importing.report import ImportPreview, Issue, RowResult, SuggestedCategory
 from catalog.importing.resolve import References, match_service, resolve_plan
 from catalog.importing.validate import clean_cell, parse_id, read_values
+from catalog.lookalikes import find_lookalikes
 from catalog.models import Municipality, Plan, Service
 
 LOOKALIKE_LIMIT = 3
@@ -246,8 +248,6 @@ class Preparer:
         rows = [row for row in self.needs_suggestion if not row.errors and row.name]
         if not rows:
             return
-        from catalog.categorize import CategorySuggester
-
         suggester = CategorySuggester.for_catalog()
         items = [(row.name, row.values.get("description", "")) for row in rows]
         by_code = self.refs.category_by_code
@@ -265,8 +265,6 @@ class Preparer:
                 self.error(row, "category", _("분야가 비어 있고 제안할 수도 없습니다."))
 
     def _find_lookalikes(self, rows: list[RowResult]) -> None:
-        from catalog.lookalikes import find_lookalikes
-
         wanted = [row for row in rows if row.action != "error" and row.name]
         if not wanted:
             return

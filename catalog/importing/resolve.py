@@ -6,17 +6,20 @@ and plan kinds by code or name in either language. Everything is read once per i
 row costs no query.
 """
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from catalog.importing.report import Issue, NewPlan
+from catalog.importing.validate import (
+    PLAN_FIELD_KEYS,
+    parse_id,
+    plan_value_display,
+    plan_values,
+)
 from catalog.models import Category, Plan, PlanKind, Service, SubCategory, Tag
 from catalog.municipalities import MunicipalityResolver
 from catalog.text import compact
-
-TAG_SEPARATORS = re.compile(r"[;,；，、]")
 
 # Words in a plan's kind or title that say which kind it is, most specific first.
 PLAN_KIND_WORDS: tuple[tuple[str, str], ...] = (
@@ -197,8 +200,6 @@ def resolve_municipality(p, row, table_row):
 def resolve_plan(p, row, table_row) -> Plan | None:
     """The plan the row belongs to: the one given to the import, an existing plan the row
     names, or a new plan the file describes (with ``create_plans``)."""
-    from catalog.importing.validate import plan_values
-
     if p.plan is not None:
         return _given_plan(p, row, table_row)
     municipality = resolve_municipality(p, row, table_row)
@@ -247,8 +248,6 @@ def _given_plan(p, row, table_row) -> Plan:
 
 def _note_plan_differences(p, row, plan: Plan, values: dict) -> None:
     """An existing plan is never changed by an import; say so once if the file differs."""
-    from catalog.importing.validate import PLAN_FIELD_KEYS
-
     if plan.pk in p.plans_noted:
         return
     differing = sorted(
@@ -272,9 +271,6 @@ def _note_plan_differences(p, row, plan: Plan, values: dict) -> None:
 
 
 def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
-    from catalog.importing.report import Issue, NewPlan
-    from catalog.importing.validate import PLAN_FIELD_KEYS, plan_value_display
-
     key = (municipality.code, title)
     new = p.new_plans.get(key)
     if new is None:
@@ -333,8 +329,6 @@ def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
 
 def match_service(p, row, table_row) -> None:
     """Find the existing service the row is about: by id when given, else by plan and name."""
-    from catalog.importing.validate import parse_id
-
     row.name = p.cell(table_row, "name") or ""
     raw_id = p.cell(table_row, "id")
     if raw_id:

@@ -17,6 +17,7 @@ from catalog.spreadsheets import restore
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，、;]+", re.IGNORECASE)
 URL_TRAILING_PUNCTUATION = ".,;:)]}>"
 YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+TAG_SEPARATORS = re.compile(r"[;,；，、]")
 
 
 def clean_cell(value: str) -> str:
@@ -230,8 +231,6 @@ def _read_status(p, row, table_row, creating: bool) -> None:
 
 
 def _read_tags(p, row, table_row, creating: bool) -> None:
-    from catalog.importing.resolve import TAG_SEPARATORS
-
     raw = p.cell(table_row, "tags")
     if raw is None:
         if creating:

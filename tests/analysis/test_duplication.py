@@ -164,7 +164,14 @@ def test_equivalents():
 def test_normalisation_folds_like_catalog_search():
     from catalog.search import normalize
 
-    for text in ("스마트 가로등", "CCTV 통합관제", "Ｓｍａｒｔ　폴", "VR/AR 체험 서비스", "보건ㆍ의료", ""):
+    for text in (
+        "스마트 가로등",
+        "CCTV 통합관제",
+        "Ｓｍａｒｔ　폴",
+        "VR/AR 체험 서비스",
+        "보건ㆍ의료",
+        "",
+    ):
         assert compact(text) == normalize(text)
 
 

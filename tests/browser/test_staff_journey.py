@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Page, expect
 
-from catalog.models import EditorAssignment, Plan
+from catalog.models import Category, EditorAssignment, Plan
 
 pytestmark = pytest.mark.browser
 
@@ -105,7 +105,7 @@ def test_staff_import_the_template_into_their_plan_publish_and_the_public_sees_t
     for name in IMPORTED:
         expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("새로 만듦")
     page.get_by_role("button", name="확인하고 저장").click()
-    expect(page.get_by_text("가져왔습니다: 새로 3개")).to_be_visible()
+    expect(page.get_by_text("새 서비스 3개")).to_be_visible()
 
     sidebar = page.get_by_role("navigation", name="사이드바")
     sidebar.get_by_role("link", name="서비스", exact=True).click()
@@ -117,4 +117,41 @@ def test_staff_import_the_template_into_their_plan_publish_and_the_public_sees_t
     expect(page.get_by_role("heading", name="서비스 3개")).to_be_visible()
     for name in IMPORTED:
         expect(page.get_by_role("link", name=name)).to_be_visible()
+    assert refused_by_policy == []
+
+
+def test_staff_typing_a_service_name_see_the_suggested_field_and_take_it(
+    page: Page, suwon_plan, suwon_staff, refused_by_policy
+):
+    sign_in(page, USERNAME, PASSWORD)
+    page.goto("/admin/catalog/service/add/")
+    page.get_by_label("서비스명").fill("스마트 버스정류장")
+    hint = page.locator(".category-hint")
+    expect(hint).to_contain_text("분야 제안: 교통")
+    hint.get_by_role("button", name="이 분야로").click()
+    transport = Category.objects.get(code="transport")
+    expect(page.locator("#id_category")).to_have_value(str(transport.pk))
+    assert refused_by_policy == []
+
+
+def test_a_researchers_file_is_found_from_the_plan_list_and_loaded_with_new_plans(
+    page: Page, suwon_plan, suwon_staff, refused_by_policy, tmp_path
+):
+    sign_in(page, USERNAME, PASSWORD)
+    page.get_by_role("link", name="계획", exact=True).click()
+    page.get_by_role("link", name="서비스 가져오기(여러 자치단체·계획)").click()
+    research = tmp_path / "research.csv"
+    research.write_text(
+        "시·도,자치단체,계획명,계획연도,서비스명,출처\n"
+        "경기,수원시,수원 스마트시티 챌린지,2023,스마트 횡단보도,https://a.kr (신문)\n",
+        encoding="utf-8-sig",
+    )
+    page.get_by_label("파일").set_input_files(research)
+    page.get_by_label("새 계획 만들기").check()
+    page.get_by_role("button", name="미리 보기").click()
+    expect(page.locator("table.import-plans")).to_contain_text("수원 스마트시티 챌린지")
+    expect(page.get_by_text("분야 제안: 교통")).to_be_visible()
+    page.get_by_role("button", name="확인하고 저장").click()
+    expect(page.get_by_text("새 계획 1개, 새 서비스 1개")).to_be_visible()
+    assert Plan.objects.filter(title="수원 스마트시티 챌린지", kind="challenge").exists()
     assert refused_by_policy == []

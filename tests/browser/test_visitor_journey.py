@@ -17,6 +17,7 @@ EXPORT_COLUMNS = [
     "description",
     "category_code",
     "category_name",
+    "category_basis",
     "subcategory_code",
     "subcategory_name",
     "municipality_code",

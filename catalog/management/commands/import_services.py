@@ -83,7 +83,11 @@ class Command(BaseCommand):
                 "cannot be combined."
             )
 
-        preview = prepare(table, plan=plan, create_plans=options["create_plans"])
+        # Look-alikes are for reading: a preview, or a listing of every row.
+        show_lookalikes = dry_run or options["verbosity"] >= 2
+        preview = prepare(
+            table, plan=plan, create_plans=options["create_plans"], lookalikes=show_lookalikes
+        )
         encoding = f", {table.encoding}" if table.encoding else ""
         self.stdout.write(
             f"파일 / file: {path.name} ({table.file_format}{encoding}, {len(table.rows)}행 / rows)"
