@@ -345,6 +345,13 @@ class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
     )
     readonly_fields = ("status_counts", "created_at", "updated_at")
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Service:
+            for service_form in formset.forms:
+                if service_form.has_changed() and service_form.instance is not None:
+                    _settle_suggested_category(service_form.instance, service_form)
+        super().save_formset(request, form, formset, change)
+
     def get_queryset(self, request):
         return (
             super()
@@ -438,6 +445,7 @@ class ServiceAdmin(
     def save_model(self, request, obj, form, change):
         if "is_published" in form.changed_data:
             _stamp_publication(obj, request.user)
+        _settle_suggested_category(obj, form)
         super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None):
@@ -563,6 +571,17 @@ class ServiceAdmin(
     @admin.display(description=_("계획"), ordering="plan__title")
     def plan_title(self, obj):
         return obj.plan.title
+
+
+def _settle_suggested_category(service: Service, form) -> None:
+    """A person who picks another field for a suggested one has decided it: the field is
+    theirs, no longer a suggestion awaiting review."""
+    if (
+        service.category_basis == Service.CategoryBasis.SUGGESTED
+        and "category" in form.changed_data
+        and "category_basis" not in form.changed_data
+    ):
+        service.category_basis = Service.CategoryBasis.EDITOR
 
 
 def _stamp_publication(service: Service, user) -> None:

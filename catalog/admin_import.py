@@ -22,6 +22,7 @@ from catalog.importing import staging
 from catalog.permissions import editable_municipalities
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+PREVIEW_ROWS = 500  # rows the preview table lists (every row with an error is listed too)
 
 
 class UploadForm(forms.Form):
@@ -157,6 +158,8 @@ class PlanImportMixin:
             {
                 **context,
                 "preview": preview,
+                "shown_rows": (shown := preview.rows_to_show(PREVIEW_ROWS)),
+                "hidden_rows": len(preview.rows) - len(shown),
                 "token": token if not preview.has_errors else None,
                 "create_plans": create_plans,
             },

@@ -142,6 +142,11 @@ class ImportPreview:
     def is_valid(self) -> bool:
         return not self.has_errors
 
+    def rows_to_show(self, limit: int) -> list[RowResult]:
+        """The first ``limit`` rows, and after them every row with an error, in file order:
+        what a page can show of a file of thousands of rows without hiding a problem."""
+        return [row for index, row in enumerate(self.rows) if index < limit or row.errors]
+
     def rows_to(self, action: str) -> list[RowResult]:
         return [row for row in self.rows if row.action == action]
 
@@ -170,4 +175,7 @@ class ImportPreview:
         ]
         if self.suggested_rows:
             lines.append(f"분야 제안 / suggested fields (to review): {len(self.suggested_rows)}")
+        alike = sum(1 for row in self.rows if row.lookalikes)
+        if alike:
+            lines.append(f"다른 자치단체에 같은 아이디어 / same idea elsewhere: {alike} (-v 2)")
         return lines

@@ -85,3 +85,24 @@ def test_exports_say_whether_a_field_was_suggested(client, make_service):
     assert "category_basis" in header.split(",")
     assert ",suggested," in row
     assert Service.objects.get().category_basis == "suggested"
+
+
+def test_choosing_another_field_for_a_suggested_one_decides_it(reviewer, suggested):
+    page = reviewer.get(reverse("admin:catalog_service_change", args=[suggested.pk]))
+    data = {
+        key: value
+        for key, value in page.context["adminform"].form.initial.items()
+        if value is not None and key != "tags"
+    }
+    data.update(
+        {
+            "plan": suggested.plan_id,
+            "category": Category.objects.get(code="transport").pk,
+            "status": suggested.status,
+            "loaded_version": suggested.version,
+        }
+    )
+    reviewer.post(reverse("admin:catalog_service_change", args=[suggested.pk]), data)
+    suggested.refresh_from_db()
+    assert suggested.category.code == "transport"
+    assert suggested.category_basis == "editor"

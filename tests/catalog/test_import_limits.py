@@ -80,3 +80,15 @@ def test_a_file_larger_than_a_form_post_previews_and_confirms(reviewer_client, p
     response = reviewer_client.post(url, {"confirm": "1", "token": preview.context["token"]})
     assert response.status_code == 302
     assert Service.objects.filter(plan=plan).count() == 1500
+
+
+def test_the_preview_page_lists_the_first_rows_and_every_row_with_an_error(reviewer_client, plan):
+    body = "".join(f"서비스 {i},교통,{i},\n" for i in range(600)) + "마지막,없는 분야,1,\n"
+    upload = io.BytesIO((HEADER + body).encode())
+    upload.name = "long.csv"
+    response = reviewer_client.post(f"/admin/catalog/plan/{plan.pk}/import/", {"file": upload})
+    shown = response.context["shown_rows"]
+    assert len(shown) == 501
+    assert shown[-1].number == 602
+    assert response.context["hidden_rows"] == 100
+    assert "나머지 100행" in response.content.decode()
