@@ -223,6 +223,11 @@ class PlanImportMixin:
 
     def export_view(self, request, plan_id):
         plan = self._plan_or_404(request, plan_id)
+        if not (
+            self.has_view_permission(request, plan)
+            and request.user.has_perm("catalog.view_service")
+        ):
+            raise PermissionDenied
         file_format = "csv" if request.GET.get("format") == "csv" else "xlsx"
         return importing.plan_export_response(plan, file_format)
 

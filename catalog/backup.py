@@ -322,7 +322,9 @@ def restore(backup: Backup, *, replace: bool) -> Counter[str]:
     # Settles the foreign-key checks still pending in an enclosing transaction, which
     # PostgreSQL's TRUNCATE refuses to run past.
     connection.check_constraints(table_names=tables)
-    _execute(connection.ops.sql_flush(no_style(), tables))
+    # Uploads waiting for an import's confirmation belong to the users being replaced: they
+    # go too (they are not part of a backup).
+    _execute(connection.ops.sql_flush(no_style(), [*tables, StagedImport._meta.db_table]))
     counts = _Loader().load(backup)
     connection.check_constraints(table_names=tables)
     revision.bump()  # raw inserts send no signals; cached figures describe the old data

@@ -152,6 +152,7 @@ class MunicipalityResolver:
         # Every form with one letter removed, by the removed letter's position: finds the
         # names one letter away from an unknown value without comparing it to each name.
         self._forms = set(self._locals) | set(self._sidos)
+        self._longest_form = max(map(len, self._forms), default=0)
         self._deletions: dict[tuple[str, int], set[str]] = defaultdict(set)
         for form in self._forms:
             for i in range(len(form)):
@@ -417,8 +418,8 @@ class MunicipalityResolver:
         return []
 
     def _one_letter_away(self, key: str) -> list[Municipality]:
-        if len(key) < 2:
-            return []
+        if not 2 <= len(key) <= self._longest_form + 1:
+            return []  # no known name is one letter away from a much longer text
         forms = set()
         for i in range(len(key) + 1):
             forms |= self._deletions.get((key, i), set())  # key lacks a letter

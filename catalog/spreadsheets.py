@@ -21,18 +21,22 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
+# A value already starting with the guard and a trigger is guarded too, so that restoring
+# takes off only what the export added ('=1 → ''=1 → '=1).
+GUARDED_STARTS = FORMULA_TRIGGERS + tuple(GUARD + trigger for trigger in FORMULA_TRIGGERS)
 ROWS_PER_WRITE = 200
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def neutralise_row(values: tuple) -> list:
-    """A CSV row in which text a spreadsheet would evaluate gets a leading apostrophe.
+    """A CSV row in which text a spreadsheet would evaluate (or text that :func:`restore` would
+    change) gets a leading apostrophe.
 
     Written as one comprehension, with no call per cell: it runs for every cell exported.
     """
     return [
         GUARD + value
-        if value.__class__ is str and value.startswith(FORMULA_TRIGGERS)
+        if value.__class__ is str and value.startswith(GUARDED_STARTS)
         else ("" if value is None else value)
         for value in values
     ]
@@ -40,7 +44,7 @@ def neutralise_row(values: tuple) -> list:
 
 def restore(value: str) -> str:
     """A cell as typed before :func:`neutralise_row` guarded it: ``'=1+2`` → ``=1+2``."""
-    if len(value) > 1 and value[0] == GUARD and value[1:].startswith(FORMULA_TRIGGERS):
+    if value.startswith(GUARD) and value[1:].startswith(GUARDED_STARTS):
         return value[1:]
     return value
 

@@ -72,6 +72,7 @@ class Preparer:
 
     def __init__(self, table: Table, plan: Plan | None, allowed, create_plans: bool):
         self.table = table
+        self.guarded = table.file_format == "csv"  # exports guard CSV cells, not XLSX cells
         self.plan = plan
         self.allowed = allowed
         self.create_plans = create_plans and plan is None
@@ -96,7 +97,7 @@ class Preparer:
         """The row's cleaned text in column ``key``; ``None`` when the file has no such column."""
         if key not in self.columns:
             return None
-        return clean_cell(table_row.cells[self.columns[key][0]])
+        return clean_cell(table_row.cells[self.columns[key][0]], guarded=self.guarded)
 
     def error(self, row: RowResult, key: str | None, message: str) -> None:
         row.errors.append(Issue(row.number, self.label(key) if key else None, message))
@@ -147,6 +148,17 @@ class Preparer:
         row = RowResult(table_row.number)
         if table_row.unnamed_values:
             self.warn(row, None, _("머리글이 없는 열의 값은 무시합니다."))
+        for index in table_row.uncomputed:
+            row.warnings.append(
+                Issue(
+                    row.number,
+                    self.table.headers[index],
+                    _(
+                        "수식의 계산된 값이 파일에 없어 빈 칸으로 읽었습니다. 엑셀에서 열어 "
+                        "저장한 뒤 다시 올려 주세요."
+                    ),
+                )
+            )
         row.plan = resolve_plan(self, row, table_row)
         match_service(self, row, table_row)
         read_values(self, row, table_row)

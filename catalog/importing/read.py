@@ -9,11 +9,13 @@ only the columns under a header are kept. Blank rows are skipped and do not coun
 import csv
 import io
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 MAX_ROWS = 10_000
 MAX_CELL_CHARS = 1_000_000  # one cell; descriptions of 100 KB and more fit
@@ -34,6 +36,9 @@ class TableRow:
     number: int  # the spreadsheet row: the header is row 1
     cells: tuple[str, ...]  # one per header column
     unnamed_values: bool = False  # the row has values in columns without a header
+    # header columns whose cell holds a formula the file saved no value for (XLSX written by a
+    # program rather than a spreadsheet): read as empty, and said so
+    uncomputed: tuple[int, ...] = ()
 
 
 @dataclass
@@ -76,11 +81,13 @@ def read_table(data: bytes, filename: str) -> Table:
 
 
 class _Records:
-    """Rows of a file as ``(row number, {column index: text})``, only cells holding text."""
+    """Rows of a file as ``(row number, {column index: text})``, only cells holding text, and
+    ``uncomputed``: {row number: column indexes of formulas without a saved value}."""
 
-    def __init__(self, rows, encoding: str = ""):
+    def __init__(self, rows, encoding: str = "", uncomputed: dict | None = None):
         self.rows = rows
         self.encoding = encoding
+        self.uncomputed = uncomputed or {}
 
 
 def _table(filename: str, records: _Records, file_format: str, encoding: str) -> Table:
@@ -103,6 +110,14 @@ def _table(filename: str, records: _Records, file_format: str, encoding: str) ->
         if data_rows > MAX_ROWS:
             continue  # counted, to say how many there are
         for index, text in cells.items():
+            if "\x00" in text:
+                raise ImportFileError(
+                    _(
+                        "%(row)d행 '%(column)s' 열에 NUL 문자가 있습니다. 파일을 만든 프로그램에서 "
+                        "그 칸을 고쳐 다시 올려 주세요."
+                    )
+                    % {"row": number, "column": _header_or_letter(headers, index)}
+                )
             if len(text) > MAX_CELL_CHARS:
                 raise ImportFileError(
                     _(
@@ -111,7 +126,7 @@ def _table(filename: str, records: _Records, file_format: str, encoding: str) ->
                     )
                     % {
                         "row": number,
-                        "column": headers[index] if index < width else _column_letter(index),
+                        "column": _header_or_letter(headers, index),
                         "length": f"{len(text):,}",
                         "limit": f"{MAX_CELL_CHARS:,}",
                     }
@@ -121,6 +136,7 @@ def _table(filename: str, records: _Records, file_format: str, encoding: str) ->
                 number,
                 tuple(cells.get(index, "") for index in range(width)),
                 any(text.strip() and index not in named for index, text in cells.items()),
+                tuple(i for i in records.uncomputed.get(number, ()) if i in named),
             )
         )
     if data_rows > MAX_ROWS:
@@ -134,9 +150,10 @@ def _table(filename: str, records: _Records, file_format: str, encoding: str) ->
     return Table(filename, headers, table_rows, file_format, encoding)
 
 
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
+def _header_or_letter(headers: list[str], index: int) -> str:
+    """The column as the file names it: its header, or its spreadsheet letter (A, B … XFD)."""
+    if index < len(headers) and headers[index]:
+        return headers[index]
     return get_column_letter(index + 1)
 
 
@@ -189,8 +206,6 @@ def _csv_records(data: bytes) -> _Records:
 
 
 def _xlsx_records(data: bytes) -> _Records:
-    from openpyxl import load_workbook
-
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
@@ -203,10 +218,12 @@ def _xlsx_records(data: bytes) -> _Records:
     try:
         if not workbook.worksheets:
             raise ImportFileError(_("엑셀 파일에 시트가 없습니다."))
-        return _Records(list(_sheet_cells(workbook, workbook.worksheets[0])))
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        if isinstance(exc, ImportFileError):
-            raise
+        uncomputed: dict[int, list[int]] = {}
+        rows = list(_sheet_cells(workbook, workbook.worksheets[0], uncomputed))
+        return _Records(rows, uncomputed=uncomputed)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # a damaged sheet fails in the XML parser or the archive
         raise ImportFileError(
             _("엑셀 파일의 시트를 읽을 수 없습니다. 파일이 손상되었습니다.")
         ) from exc
@@ -214,17 +231,16 @@ def _xlsx_records(data: bytes) -> _Records:
         workbook.close()
 
 
-def _sheet_cells(workbook, sheet):
+def _sheet_cells(workbook, sheet, uncomputed: dict[int, list[int]]):
     """The sheet's rows as ``(row number, {column index: text})``, parsed cell by cell.
 
     openpyxl's row iterator pads every row to the widest one; its parser yields only the cells
-    the file holds, so the work follows the number of values, whatever their columns.
+    the file holds, so the work follows the number of values, whatever their columns. Formulas
+    whose value the file did not save are noted in ``uncomputed``.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     cells_seen = 0
     with sheet._get_source() as source:
-        parser = WorkSheetParser(
+        parser = _ValueParser(
             source,
             workbook.shared_strings,
             data_only=True,
@@ -235,6 +251,8 @@ def _sheet_cells(workbook, sheet):
         for number, cells in parser.parse():
             row = {}
             for cell in cells:
+                if cell["data_type"] == UNCOMPUTED:
+                    uncomputed.setdefault(number, []).append(cell["column"] - 1)
                 text = _cell_text(cell["value"])
                 if text:
                     row[cell["column"] - 1] = text
@@ -247,6 +265,19 @@ def _sheet_cells(workbook, sheet):
             yield number, row
 
 
+UNCOMPUTED = "uncomputed"  # the data type given to a formula without a saved value
+
+
+class _ValueParser(WorkSheetParser):
+    """openpyxl's parser, reading saved values, that tells a formula without one."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["data_type"] = UNCOMPUTED
+        return cell
+
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -255,7 +286,7 @@ def _cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a page typed as 145 is stored as 145.0
     if hasattr(value, "isoformat"):
-        if hasattr(value, "hour") and not (value.hour or value.minute or value.second):
-            value = value.date()
+        if hasattr(value, "date") and not (value.hour or value.minute or value.second):
+            value = value.date()  # a date typed without a time
         return value.isoformat()
     return str(value)

@@ -70,10 +70,6 @@ class NewPlan:
     given: set[str] = field(default_factory=set)  # fields the file stated (not inferred)
     errors: list[Issue] = field(default_factory=list)
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.plan.municipality.code, self.plan.title)
-
 
 @dataclass
 class RowResult:
@@ -137,10 +133,6 @@ class ImportPreview:
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
-
-    @property
-    def is_valid(self) -> bool:
-        return not self.has_errors
 
     def rows_to_show(self, limit: int) -> list[RowResult]:
         """The first ``limit`` rows, and after them every row with an error, in file order:

@@ -150,7 +150,10 @@ class References:
 
 
 def resolve_municipality(p, row, table_row):
-    """The row's local government from its code, its name and its 시·도, or ``None``."""
+    """The row's local government from its code, its name and its 시·도, or ``None``.
+
+    A code decides; a name or a 시·도 beside it must name the same local government.
+    """
     code = p.cell(table_row, "municipality_code")
     name = p.cell(table_row, "municipality")
     sido = p.cell(table_row, "sido")
@@ -159,6 +162,10 @@ def resolve_municipality(p, row, table_row):
         key, resolution = "municipality_code", resolver.resolve(code)
     elif name:
         key, resolution = "municipality", resolver.resolve(name, sido=sido or "")
+        if resolution.municipality is None and sido:
+            alone = resolver.resolve(name)
+            if alone.municipality or alone.candidates:
+                key = "sido"  # the name alone is known: the 시·도 beside it is what is wrong
     elif sido:
         key, resolution = "sido", resolver.resolve(sido)
     else:
@@ -173,19 +180,22 @@ def resolve_municipality(p, row, table_row):
     municipality = resolution.municipality
     if resolution.warning:
         p.warn(row, key, resolution.warning)
-    if code and name:
-        by_name = resolver.resolve(name, sido=sido or "").municipality
-        if by_name is not None and by_name.pk != municipality.pk:
-            p.error(
-                row,
-                "municipality",
-                _(
-                    "자치단체코드(%(code)s)는 %(coded)s인데 자치단체 칸에는 '%(name)s'라고 적혀 "
-                    "있습니다."
-                )
-                % {"code": code, "coded": municipality, "name": name},
+    if code and (name or sido) and not _names_agree(resolver, municipality, name, sido):
+        p.error(
+            row,
+            "municipality" if name else "sido",
+            _(
+                "자치단체코드(%(code)s)는 %(coded)s인데 %(column)s 칸에는 '%(value)s'라고 적혀 "
+                "있습니다."
             )
-            return None
+            % {
+                "code": code,
+                "coded": municipality,
+                "column": p.label("municipality" if name else "sido"),
+                "value": " ".join(filter(None, [sido, name])),
+            },
+        )
+        return None
     if p.allowed is not None and municipality.code not in p.allowed:
         p.error(
             row,
@@ -195,6 +205,15 @@ def resolve_municipality(p, row, table_row):
         )
         return None
     return municipality
+
+
+def _names_agree(resolver, municipality, name: str | None, sido: str | None) -> bool:
+    """Whether a name (and 시·도) written beside a code can mean the code's local government."""
+    if name:
+        named = resolver.resolve(name, sido=sido or "")
+        return named.municipality == municipality or municipality in named.candidates
+    province = resolver.resolve(sido).municipality
+    return province is not None and municipality.pk in (province.pk, municipality.parent_id)
 
 
 def resolve_plan(p, row, table_row) -> Plan | None:
@@ -300,13 +319,12 @@ def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
         return plan
     new.rows.append(row.number)
     for name, value in values.items():
+        key = PLAN_FIELD_KEYS[name]
+        if key not in p.columns and name in ("start_year", "end_year"):
+            key = "plan_year"  # both years came from one 계획연도 cell
         if name not in new.given:
-            setattr(new.plan, name, value)
-            new.given.add(name)
+            _add_to_new_plan(p, row, new, name, value, key)
         elif getattr(new.plan, name) != value:
-            key = PLAN_FIELD_KEYS[name]
-            if key not in p.columns and name in ("start_year", "end_year"):
-                key = "plan_year"  # both years came from one 계획연도 cell
             p.error(
                 row,
                 key,
@@ -322,6 +340,22 @@ def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
                 },
             )
     return new.plan
+
+
+def _add_to_new_plan(p, row, new, name: str, value, key: str) -> None:
+    """A value a later row gives for a new plan whose earlier rows left it out."""
+    start = value if name == "start_year" else new.plan.start_year
+    end = value if name == "end_year" else new.plan.end_year
+    if start and end and start > end:
+        p.error(
+            row,
+            key,
+            _("새 계획('%(title)s')의 기간이 맞지 않습니다: 시작 %(start)d, 종료 %(end)d.")
+            % {"title": new.plan.title, "start": start, "end": end},
+        )
+        return
+    setattr(new.plan, name, value)
+    new.given.add(name)
 
 
 # --- the existing service a row is about --------------------------------------------------------

@@ -20,14 +20,20 @@ YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 TAG_SEPARATORS = re.compile(r"[;,；，、]")
 
 
-def clean_cell(value: str) -> str:
-    """A cell's text without surrounding spaces or an export's formula guard."""
-    return restore(value.strip()).strip()
+def clean_cell(value: str, *, guarded: bool) -> str:
+    """A cell's text without surrounding spaces and, in a file whose cells an export guards
+    against formulas (CSV), without that guard."""
+    value = value.strip()
+    return restore(value).strip() if guarded else value
+
+
+LARGEST_ID = 2**63 - 1  # ids are 64-bit (BigAutoField)
 
 
 def parse_id(raw: str) -> int | None:
-    match = re.fullmatch(r"(\d+)(?:\.0+)?", raw)
-    return int(match[1]) if match and int(match[1]) > 0 else None
+    """A service number as typed (``12``, or ``12.0`` from a spreadsheet), or ``None``."""
+    match = re.fullmatch(r"0*([0-9]{1,19})(?:\.0+)?", raw)
+    return int(match[1]) if match and 0 < int(match[1]) <= LARGEST_ID else None
 
 
 def split_source(text: str) -> tuple[str, str]:
@@ -41,16 +47,24 @@ def split_source(text: str) -> tuple[str, str]:
     text = text.strip()
     if not text:
         return "", ""
+    is_one_address = " " not in text and text.lower().startswith(("http://", "https://"))
+    if is_one_address and check_url(text) is None:
+        return text, ""  # one address, whatever it holds (;jsessionid=…, a final '.')
     match = URL_IN_TEXT.search(text)
     if match is None:
         if " " not in text and "." in text and not text.startswith("."):
             return f"https://{text}", ""
         return "", text
     url = match.group(0)
-    while url[-1] in URL_TRAILING_PUNCTUATION:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break  # a bracket that belongs to the address
-        url = url[:-1]
+    opened, closed = url.count("("), url.count(")")
+    end = len(url)
+    while end and url[end - 1] in URL_TRAILING_PUNCTUATION:
+        if url[end - 1] == ")":
+            if opened >= closed:
+                break  # a bracket that belongs to the address
+            closed -= 1
+        end -= 1
+    url = url[:end]
     return url, ("" if text == url else text)
 
 
@@ -151,7 +165,18 @@ def _read_category(p, row, table_row, creating: bool):
                 % {"value": basis_raw, "names": names},
             )
     if not raw:
-        if creating:
+        implied = _category_of_subcategory(p, table_row)
+        if implied is not None:  # the sub-group names its field
+            row.values["category"] = implied
+            row.values["category_basis"] = basis or Service.CategoryBasis.EDITOR
+            return implied
+        if basis and basis != Service.CategoryBasis.SUGGESTED:
+            p.error(
+                row,
+                "category_basis",
+                _("분야 근거를 적은 행에는 분야도 적으세요."),
+            )
+        elif creating:
             row.values["category_basis"] = Service.CategoryBasis.SUGGESTED
             p.needs_suggestion.append(row)  # filled in for all such rows at once
         return None
@@ -165,6 +190,13 @@ def _read_category(p, row, table_row, creating: bool):
     elif creating or row.service.category_id != category.pk:
         row.values["category_basis"] = Service.CategoryBasis.EDITOR
     return category
+
+
+def _category_of_subcategory(p, table_row):
+    """The field a row's 세부분야 belongs to, when the name is of one sub-group only."""
+    raw = p.cell(table_row, "subcategory")
+    candidates = p.refs.subcategories_named(raw) if raw else []
+    return candidates[0].category if len(candidates) == 1 else None
 
 
 def _read_subcategory(p, row, table_row, category, creating: bool) -> None:

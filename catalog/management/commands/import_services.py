@@ -164,7 +164,7 @@ def find_user(username: str):
 def find_plan(value: str) -> Plan:
     """A plan named by its id or by ``CODE:TITLE`` (a current or former code)."""
     value = value.strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,19}", value):
         plan = Plan.objects.select_related("municipality").filter(pk=int(value)).first()
     elif re.match(r"^\d{5}:", value):
         code, title = value.split(":", 1)
