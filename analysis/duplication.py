@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import hashlib
 import json
 import re
 import unicodedata
@@ -69,8 +70,8 @@ import scipy.sparse as sp
 
 from catalog.text import compact, fold
 
-METHOD = "char-ngram TF-IDF k-NN graph + Leiden/CPM"
-METHOD_VERSION = 1
+METHOD = "char-ngram TF-IDF + domain lexicon + curation k-NN graph + Leiden/CPM"
+METHOD_VERSION = 2
 
 # Words that say "a smart-city project" and nothing about its idea, and that plans glue to
 # other words (스마트가로등설치, 관제시스템, 교통서비스): removed as a word of their own, or at the
@@ -169,6 +170,7 @@ class Parameters:
 
     ngram_range: tuple[int, int] = (2, 2)
     description_weight: float = 0.3
+    use_lexicon: bool = True
     similarity_threshold: float = 0.15
     neighbours: int = 30
     resolution: float = 0.3
@@ -215,6 +217,8 @@ class Cluster:
     members: list[tuple[int | str, float]]  # (record id, mean similarity to the other members)
     label: str
     municipality_codes: set[str] = field(default_factory=set)
+    # why the members were grouped: see ``explain``
+    explanation: dict = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -309,6 +313,16 @@ class Normaliser:
             for a, b in equivalents
             if compact(a) and compact(a) != compact(b)
         )
+        canonical_of: dict[str, str] = {}
+        for variant, canonical in self.equivalents:
+            canonical_of.setdefault(variant, canonical)
+        self._canonical_of = canonical_of
+        # one pass, longest variant first: 쓰레기통 is not read as 쓰레기 + 통
+        self._rewrite = (
+            re.compile("|".join(map(re.escape, sorted(canonical_of, key=lambda v: (-len(v), v)))))
+            if canonical_of
+            else None
+        )
         self._longest_affix = max(map(len, self.generic_affixes), default=0)
         self._cache: dict[str, str] = {}
 
@@ -379,9 +393,8 @@ class Normaliser:
         text = "".join(self.core(w) for w in words)
         if len(text) < self.min_core_chars:  # generic through and through: keep the words
             text = "".join(words)
-        for variant, canonical in self.equivalents:
-            if variant in text:
-                text = text.replace(variant, canonical)
+        if self._rewrite is not None:
+            text = self._rewrite.sub(lambda found: self._canonical_of[found.group(0)], text)
         return text
 
     def normalise(self, text: str, municipality_name: str = "") -> str:
@@ -400,15 +413,22 @@ def learn_generic_words(token_lists: Iterable[Sequence[str]], params: Parameters
     return {w for w, c in df.items() if c >= cutoff and len(w) >= 2 and not w.isdigit()}
 
 
-def _normaliser(token_lists: Iterable[Sequence[str]], params: Parameters) -> Normaliser:
+def _normaliser(
+    token_lists: Iterable[Sequence[str]],
+    params: Parameters,
+    rewrites: Iterable[tuple[str, str]] = (),
+) -> Normaliser:
+    """The normaliser of a corpus: fixed and learned generic words, the parameters'
+    equivalents, the domain lexicon's synonyms (``params.use_lexicon``) and ``rewrites``."""
     learned = learn_generic_words(token_lists, params) if params.generic_min_df < 1 else set()
     learned -= {compact(p) for p in params.protected_words}
+    lexicon = load_lexicon().rewrites if params.use_lexicon else ()
     return Normaliser(
         params.generic_affixes,
         set(params.generic_words) | learned,
         params.protected_words,
         params.min_core_chars,
-        params.equivalents,
+        (*params.equivalents, *rewrites, *lexicon),
     )
 
 
@@ -453,6 +473,102 @@ def display_name(name: str, municipality_name: str = "") -> str:
             words.append(word)
     label = " ".join(words).strip()
     return label or " ".join((name or "").split())
+
+
+# --------------------------------------------------------------------------------------------
+# Meaning: the domain lexicon and what curation taught
+# --------------------------------------------------------------------------------------------
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.csv")
+
+
+@dataclass(frozen=True)
+class SynonymGroup:
+    """Words that name one thing in smart-city plans although they share no letters; the
+    first is the spelling the others are written as before names are compared."""
+
+    id: str
+    label: str
+    terms: tuple[str, ...]  # compact forms; terms[0] is the canonical spelling
+    sources: tuple[str, ...] = ()
+
+    @property
+    def canonical(self) -> str:
+        return self.terms[0]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The domain lexicon (``analysis/lexicon.csv``, one row per term: group, label, term,
+    source), a reviewable data file versioned by its content."""
+
+    groups: tuple[SynonymGroup, ...]
+    version: str  # the file's SHA-256, first 12 hex digits, recorded with each run
+
+    @property
+    def rewrites(self) -> tuple[tuple[str, str], ...]:
+        return tuple((term, g.canonical) for g in self.groups for term in g.terms[1:])
+
+    @property
+    def size(self) -> int:
+        return sum(len(g.terms) for g in self.groups)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: str | Path = LEXICON_PATH) -> Lexicon:
+    """Read the lexicon file; terms are folded with ``catalog.text.compact``."""
+    raw = Path(path).read_bytes()
+    terms: dict[str, list[str]] = defaultdict(list)
+    labels: dict[str, str] = {}
+    sources: dict[str, set[str]] = defaultdict(set)
+    for row in csv.DictReader(raw.decode("utf-8-sig").splitlines()):
+        term = compact(row["term"])
+        if term and term not in terms[row["concept"]]:
+            terms[row["concept"]].append(term)
+            labels.setdefault(row["concept"], row["label"])
+            sources[row["concept"]].add(row["source"])
+    groups = tuple(
+        SynonymGroup(group, labels[group], tuple(found), tuple(sorted(sources[group])))
+        for group, found in sorted(terms.items())
+        if len(found) >= 2
+    )
+    return Lexicon(groups, hashlib.sha256(raw).hexdigest()[:12])
+
+
+@dataclass(frozen=True)
+class Equivalences:
+    """What staff curation decided, as pairs of service names (without their municipality).
+
+    A run normalises both names as it normalises every name. ``same``: one idea; the second
+    normalised text is written as the first wherever it occurs, so the decision reaches every
+    service whose name holds it, beyond those it was made on. ``different``: not one idea;
+    services whose names normalise to the two texts are never linked directly.
+    """
+
+    same: tuple[tuple[str, str], ...] = ()
+    different: tuple[tuple[str, str], ...] = ()
+
+    def normalised(self, normaliser: Normaliser) -> Equivalences:
+        def pairs(named):
+            result = set()
+            for a, b in named:
+                first, second = normaliser.normalise(a), normaliser.normalise(b)
+                if first and second and first != second:
+                    result.add(tuple(sorted((first, second))))
+            return tuple(sorted(result))
+
+        return Equivalences(pairs(self.same), pairs(self.different))
+
+    def rewrites(self) -> tuple[tuple[str, str], ...]:
+        """``same`` pairs as rewrites: the longer text is written as the shorter."""
+        return tuple(
+            (longer, shorter)
+            for a, b in self.same
+            for shorter, longer in [sorted((a, b), key=lambda t: (len(t), t))]
+        )
+
+
+NO_EQUIVALENCES = Equivalences()
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,11 +718,14 @@ def _communities(
 
 
 def find_clusters(
-    records: Iterable[Record], params: Parameters = DEFAULT_PARAMETERS
+    records: Iterable[Record],
+    params: Parameters = DEFAULT_PARAMETERS,
+    equivalences: Equivalences = NO_EQUIVALENCES,
 ) -> list[Cluster]:
     """Clusters of services of at least ``params.min_municipalities`` municipalities.
 
-    Deterministic for a given set of records and parameters, whatever their order.
+    ``equivalences``: what staff curation taught. Deterministic for a given set of records,
+    parameters, lexicon file and equivalences, whatever the records' order.
     """
     records = sorted(
         records,
@@ -615,9 +734,11 @@ def find_clusters(
     if len(records) < 2:
         return []
 
-    # 1. normalise
+    # 1. normalise (with the lexicon's synonyms and what curation taught)
     tokens = [tokenize(r.name, r.municipality_name) for r in records]
-    normaliser = _normaliser(tokens, params)
+    base_normaliser = _normaliser(tokens, params)
+    learned = equivalences.normalised(base_normaliser)
+    normaliser = _normaliser(tokens, params, learned.rewrites())
     names = [normaliser.normalise_tokens(t) for t in tokens]
     comparable = [i for i, text in enumerate(names) if text]  # a name of no letters: skipped
     if len(comparable) < len(records):
@@ -653,10 +774,13 @@ def find_clusters(
             )
     matrix = _row_normalise(matrix)
 
-    # 4. k nearest neighbours above the threshold
+    # 4. k nearest neighbours above the threshold, less the pairs staff said differ
     left, right, sims = top_k_neighbours(
         matrix, params.neighbours, params.similarity_threshold, params.chunk_size, params.workers
     )
+    if learned.different:
+        different = Equivalences(different=learned.different).normalised(normaliser).different
+        left, right, sims = _without_pairs(left, right, sims, different, node_of_text)
 
     # 5. Leiden/CPM; an edge stands for every pair of services of its two nodes
     weights = sims.astype(np.float64) * node_weights[left] * node_weights[right]
@@ -676,9 +800,86 @@ def find_clusters(
         codes = {records[i].municipality_code for i in record_idx}
         if len(codes) < params.min_municipalities:
             continue
-        clusters.append(_make_cluster(records, record_idx, members, node, matrix, node_weights))
+        cluster = _make_cluster(records, record_idx, members, node, matrix, node_weights)
+        cluster.explanation = explain(
+            [records[i].name for i in record_idx],
+            [node_texts[nd] for nd in members],
+            [base_normaliser.normalise(records[i].name) for i in record_idx]
+            if learned.same
+            else [],
+            load_lexicon() if params.use_lexicon else None,
+            learned,
+        )
+        cluster.explanation["similarity"] = round(
+            sum(sim for _id, sim in cluster.members) / cluster.size, 4
+        )
+        clusters.append(cluster)
     clusters.sort(key=lambda c: (-len(c.municipality_codes), -c.size, c.label))
     return clusters
+
+
+def _without_pairs(left, right, sims, pairs, node_of_text):
+    """The edges, less those joining two names staff decided are different ideas."""
+    banned = set()
+    for a, b in pairs:
+        if a in node_of_text and b in node_of_text:
+            banned.add((node_of_text[a], node_of_text[b]))
+            banned.add((node_of_text[b], node_of_text[a]))
+    if not banned:
+        return left, right, sims
+    keep = np.fromiter(
+        ((int(i), int(j)) not in banned for i, j in zip(left, right, strict=True)),
+        dtype=bool,
+        count=len(left),
+    )
+    return left[keep], right[keep], sims[keep]
+
+
+def explain(
+    names: Sequence[str],
+    texts: Sequence[str],
+    base_texts: Sequence[str],
+    lexicon: Lexicon | None,
+    learned: Equivalences,
+) -> dict:
+    """Why services were grouped, in words a researcher can check.
+
+    ``terms``: the longest pieces of text (two letters or more) that at least two of the
+    members' normalised names share; ``synonyms``: the lexicon's groups whose different words
+    the members' names use (폐기물 and 쓰레기 read as one); ``learned``: curation decisions
+    (pairs of normalised names, found in ``base_texts``, the names normalised without them)
+    that joined them. The caller adds ``similarity``.
+    """
+    folded = [compact(name) for name in names]
+    synonyms = []
+    for group in lexicon.groups if lexicon else ():
+        used = sorted({term for term in group.terms for name in folded if term in name})
+        if len(used) >= 2:
+            synonyms.append({"id": group.id, "label": group.label, "terms": used})
+    joined = [
+        [a, b]
+        for a, b in learned.same
+        if any(a in t for t in base_texts) and any(b in t for t in base_texts)
+    ]
+    return {"terms": shared_terms(texts), "synonyms": synonyms, "learned": joined}
+
+
+def shared_terms(texts: Sequence[str], limit: int = 5) -> list[str]:
+    """The longest pieces (two letters or more) found in at least two of ``texts``, none inside
+    another, most widely shared first."""
+    distinct = sorted(set(texts))
+    if len(distinct) < 2:
+        return [distinct[0]] if distinct and len(texts) >= 2 else []
+    seen_in: Counter[str] = Counter()
+    for text in distinct[:200]:
+        pieces = {
+            text[i:j] for i in range(len(text)) for j in range(i + 2, min(len(text), i + 12) + 1)
+        }
+        seen_in.update(pieces)
+    common = [piece for piece, n in seen_in.items() if n >= 2 and "*" not in piece]
+    maximal = [p for p in common if not any(p != q and p in q for q in common)]
+    maximal.sort(key=lambda p: (-seen_in[p], -len(p), p))
+    return maximal[:limit]
 
 
 def _make_cluster(records, record_idx, member_nodes, node, matrix, node_weights) -> Cluster:

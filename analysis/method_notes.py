@@ -25,4 +25,7 @@ PARAMETER_HELP = {
     "generic_words": _("낱말 하나로 서 있을 때만 빼는 일반어."),
     "protected_words": _("일반어로 시작하거나 끝나도 그대로 두는 복합어(스마트팜 등)."),
     "equivalents": _("같은 뜻으로 맞추는 표현(증강현실 → AR 등)."),
+    "use_lexicon": _(
+        "도메인 어휘집(analysis/lexicon.csv)의 동의어를 한 표기로 맞출지(폐기물 → 쓰레기 등)."
+    ),
 }

@@ -33,6 +33,14 @@ class DuplicationRun(models.Model):
     service_count = models.PositiveIntegerField(_("대상 서비스 수"), default=0)
     cluster_count = models.PositiveIntegerField(_("묶음 수"), default=0)
     seconds = models.FloatField(_("걸린 시간(초)"), null=True, blank=True)
+    catalog_revision = models.PositiveBigIntegerField(
+        _("카탈로그 판"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "실행이 읽은 카탈로그의 판. 이보다 새 판이면 다음 실행을 기다리는 변경이 있습니다."
+        ),
+    )
 
     class Meta:
         verbose_name = _("중복 분석 실행")
@@ -71,6 +79,12 @@ class IdeaCluster(models.Model):
     )
     confirmed_at = models.DateTimeField(_("확정일시"), null=True, blank=True)
     # How far the idea has spread among published services, kept by analysis.spread.
+    explanation = models.JSONField(
+        _("묶은 까닭"),
+        default=dict,
+        blank=True,
+        help_text=_("구성원이 함께 묶인 까닭: 공통 핵심어, 쓰인 동의어·배운 같음, 유사도."),
+    )
     municipality_count = models.PositiveIntegerField(
         _("공개 자치단체 수"), default=0, editable=False
     )
@@ -175,3 +189,56 @@ class NotSameIdea(models.Model):
             first_id=first, second_id=second, defaults={"decided_by": user, "note": note}
         )
         return decision
+
+
+class EquivalenceKind(models.TextChoices):
+    SAME = "same", _("같은 아이디어")
+    DIFFERENT = "different", _("다른 아이디어")
+
+
+class LearnedEquivalence(models.Model):
+    """What staff curation taught the method, beyond the services it was decided on.
+
+    Two normalised names (the method's compared text, e.g. ``주차공유`` and ``주차정보``) are
+    the same idea, or not. Every later run groups, or keeps apart, every pair of services
+    whose names normalise to them. Undoing an entry deactivates it (it stays as a record).
+    """
+
+    Kind = EquivalenceKind
+
+    kind = models.CharField(_("종류"), max_length=10, choices=EquivalenceKind.choices)
+    first = models.CharField(_("표현 1"), max_length=200)
+    second = models.CharField(_("표현 2"), max_length=200)
+    first_example = models.CharField(_("예 1"), max_length=200, blank=True)
+    second_example = models.CharField(_("예 2"), max_length=200, blank=True)
+    source = models.CharField(_("배운 곳"), max_length=40, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("결정한 사람"),
+    )
+    decided_at = models.DateTimeField(_("결정일시"), auto_now_add=True)
+    is_active = models.BooleanField(_("사용"), default=True)
+
+    class Meta:
+        verbose_name = _("배운 같음·다름")
+        verbose_name_plural = _("배운 같음·다름")
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "first", "second"], name="learned_equivalence_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(first__lt=models.F("second")), name="learned_equivalence_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EquivalenceKind.values), name="learned_equivalence_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        sign = "=" if self.kind == EquivalenceKind.SAME else "≠"
+        return f"{self.first} {sign} {self.second}"
