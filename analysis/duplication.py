@@ -422,14 +422,24 @@ def _normaliser(
     equivalents, the domain lexicon's synonyms (``params.use_lexicon``) and ``rewrites``."""
     learned = learn_generic_words(token_lists, params) if params.generic_min_df < 1 else set()
     learned -= {compact(p) for p in params.protected_words}
-    lexicon = load_lexicon().rewrites if params.use_lexicon else ()
-    return Normaliser(
+    settings = (
         params.generic_affixes,
         set(params.generic_words) | learned,
         params.protected_words,
         params.min_core_chars,
-        (*params.equivalents, *rewrites, *lexicon),
     )
+    base = Normaliser(*settings, (*params.equivalents, *rewrites))
+    # the lexicon's words, written as names are once normalised (스마트미터 → 미터)
+    lexicon = (
+        tuple(
+            (variant, canonical)
+            for term, target in load_lexicon().rewrites
+            if (variant := base.normalise(term)) and (canonical := base.normalise(target))
+        )
+        if params.use_lexicon
+        else ()
+    )
+    return Normaliser(*settings, (*params.equivalents, *rewrites, *lexicon))
 
 
 def build_normaliser(
@@ -996,9 +1006,10 @@ def municipality_names(fixture_path: str | Path) -> dict[str, str]:
 
 
 def load_labelled(
-    csv_path: str | Path, names: dict[str, str] | None = None
+    csv_path: str | Path, names: dict[str, str] | None = None, split: str | None = None
 ) -> list[tuple[Record, str]]:
-    """(Record, concept) pairs from a CSV with municipality_code,name,description,concept."""
+    """(Record, concept) pairs from a CSV with municipality_code,name,description,concept and
+    an optional split column; ``split`` keeps only the rows of that part (tune or test)."""
     names = names or {}
     with open(csv_path, encoding="utf-8", newline="") as fh:
         return [
@@ -1013,4 +1024,5 @@ def load_labelled(
                 row["concept"],
             )
             for i, row in enumerate(csv.DictReader(fh))
+            if split is None or row.get("split") == split
         ]

@@ -23,13 +23,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="CSV file, UTF-8 (with or without BOM).")
         parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+        parser.add_argument(
+            "--split",
+            help=(
+                "Score only the rows whose split column holds this value (tune or test in "
+                "tests/analysis/labelled_services.csv); without it, every row."
+            ),
+        )
 
     def handle(self, *args, file: Path, **options):
-        labelled = self._read(file)
+        labelled = self._read(file, options["split"])
         params = duplication.Parameters()
         scores = duplication.evaluate(labelled, params)
         if options["json"]:
-            self.stdout.write(json.dumps({**scores, "parameters": dataclasses.asdict(params)}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        **scores,
+                        "split": options["split"] or "all",
+                        "concepts": len({c for _, c in labelled}),
+                        "lexicon_version": duplication.load_lexicon().version,
+                        "parameters": dataclasses.asdict(params),
+                    },
+                    ensure_ascii=False,
+                )
+            )
             return
         pairs = scores["pairs"]
         self.stdout.write(
@@ -42,7 +60,7 @@ class Command(BaseCommand):
             f"F1         {scores['f1']:.3f}"
         )
 
-    def _read(self, path: Path) -> list[tuple[duplication.Record, str]]:
+    def _read(self, path: Path, split: str | None) -> list[tuple[duplication.Record, str]]:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         resolver = MunicipalityResolver.load()
@@ -53,7 +71,11 @@ class Command(BaseCommand):
                 if missing:
                     raise CommandError(f"{path}: missing column(s): {', '.join(missing)}")
                 labelled = []
+                if split and "split" not in (reader.fieldnames or []):
+                    raise CommandError(f"{path}: --split needs a 'split' column")
                 for line, row in enumerate(reader, start=2):
+                    if split and (row.get("split") or "").strip() != split:
+                        continue
                     record = self._record(path, line, row, resolver)
                     labelled.append((record, row["concept"].strip()))
         except UnicodeDecodeError as exc:
