@@ -4,8 +4,8 @@ A pure module: no Django, no database. It takes plain :class:`Record` values and
 :class:`Cluster` values, so the same code runs in a management command, a notebook, a test or
 the benchmark (``bench/dedup_scale.py``).
 
-Method (every knob is a field of :class:`Parameters`, recorded with each run; defaults tuned on
-``tests/analysis/labelled_services.csv``):
+Method (every knob is a field of :class:`Parameters`, recorded with each run; defaults and the
+lexicon chosen on the tuning part of ``tests/analysis/labelled_services.csv`` only):
 
 1. **Normalise** each name and description: Unicode NFKC, lower case, years removed (2019,
    2025년, 2021년도), the service's own municipality cut from the start of a word in full or

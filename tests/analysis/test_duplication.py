@@ -6,6 +6,7 @@ import json
 import random
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -401,27 +402,40 @@ def test_evaluate_counts_pairs_of_different_municipalities():
         evaluate([(Record(1, "41280", "가로등"), "a"), (Record(1, "48250", "가로등"), "a")])
 
 
-def test_labelled_set_is_large_and_real(names):
+def test_labelled_set_is_large_real_and_split_once_by_concept(names):
     with open(LABELLED, encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == ["municipality_code", "name", "description", "concept"]
-    assert len(rows) >= 150
+    assert list(rows[0]) == ["municipality_code", "name", "description", "concept", "split"]
+    assert len(rows) >= 400
     concepts = {row["concept"] for row in rows}
-    shared = {
-        c for c in concepts if len({r["municipality_code"] for r in rows if r["concept"] == c}) > 1
-    }
-    assert len(shared) >= 40
+    assert len(concepts) >= 80
+    split_of = defaultdict(set)
+    for row in rows:
+        split_of[row["concept"]].add(row["split"])
+    assert all(len(splits) == 1 for splits in split_of.values())  # no concept in both parts
+    assert {row["split"] for row in rows} == {"tune", "test"}
     codes = {row["municipality_code"] for row in rows}
-    assert len(codes) >= 40
+    assert len(codes) >= 150
     assert codes <= set(names)
 
 
-def test_labelled_set_quality(labelled):
-    result = evaluate(labelled, DEFAULT_PARAMETERS)
+def test_tuning_part_figures(names):
+    """The part the method, its parameters and its lexicon were chosen on."""
+    result = evaluate(load_labelled(LABELLED, names, split="tune"), DEFAULT_PARAMETERS)
     print(json.dumps(result))
-    assert result["f1"] >= 0.85
-    assert result["precision"] >= 0.9
-    assert result["recall"] >= 0.75
+    assert result["f1"] >= 0.70
+    assert result["precision"] >= 0.86
+
+
+def test_held_out_part_figures(names):
+    """Scored once, with the method frozen before it was read: names the method was not tuned
+    on, most of whose same-idea pairs share no letters. The figure is low, and it is the one
+    the README and the method page report."""
+    result = evaluate(load_labelled(LABELLED, names, split="test"), DEFAULT_PARAMETERS)
+    print(json.dumps(result))
+    assert result["records"] == 260
+    assert result["precision"] >= 0.58
+    assert result["f1"] >= 0.09
 
 
 # --- purity -----------------------------------------------------------------------------------
