@@ -361,6 +361,29 @@ def dedup_scale(sizes) -> list[tuple[int, float, float]]:
     return rows
 
 
+def quality_lines() -> list[str]:
+    """The method's quality beside its speed: pair figures on both parts of the labelled set
+    (the test part held out when the method was frozen)."""
+    from analysis import duplication
+
+    names = duplication.municipality_names(ROOT / "fixtures" / "municipalities.json")
+    labelled = ROOT / "tests" / "analysis" / "labelled_services.csv"
+    lines = [
+        f"Quality of the same method (lexicon {duplication.load_lexicon().version}), pairs of "
+        "services of different municipalities:",
+        "",
+        "| part | names | precision | recall | F1 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for split in ("tune", "test"):
+        scores = duplication.evaluate(duplication.load_labelled(labelled, names, split=split))
+        lines.append(
+            f"| {split} | {scores['records']} | {scores['precision']:.3f} | "
+            f"{scores['recall']:.3f} | {scores['f1']:.3f} |"
+        )
+    return lines
+
+
 def find_duplicates_scale(env, database_url: str, sizes, seed: int) -> list[tuple]:
     """``manage.py find_duplicates`` with its database, at each size: (services, seconds,
     peak RSS MiB). The full size runs on the bench database; smaller ones on a database of
@@ -500,6 +523,7 @@ def render(args, machine_line, setup, pages, exports, dedup, command_scale, load
     for _label, (first, total, before, peak, rows) in exports:
         lines.append(f"| {rows:,} | {first:.2f} | {total:.2f} | {before:.0f} | {peak:.0f} |")
     lines += _scale_table("Duplication (`find_clusters`, a subprocess per size)", dedup)
+    lines += ["", *quality_lines()]
     lines += _scale_table(
         "`manage.py find_duplicates` (reads the services, clusters, stores the clusters)",
         command_scale,
