@@ -461,8 +461,12 @@ def normalise_name(
     name: str, municipality_name: str = "", params: Parameters = DEFAULT_PARAMETERS
 ) -> str:
     """Normalise one name with the fixed generic words only (nothing learned from a corpus)."""
-    normaliser = _normaliser((), dataclasses.replace(params, generic_min_df=1.0))
-    return normaliser.normalise(name, municipality_name)
+    return _fixed_normaliser(params).normalise(name, municipality_name)
+
+
+@lru_cache(maxsize=8)
+def _fixed_normaliser(params: Parameters) -> Normaliser:
+    return _normaliser((), dataclasses.replace(params, generic_min_df=1.0))
 
 
 def display_name(name: str, municipality_name: str = "") -> str:
@@ -570,12 +574,26 @@ class Equivalences:
         return Equivalences(pairs(self.same), pairs(self.different))
 
     def rewrites(self) -> tuple[tuple[str, str], ...]:
-        """``same`` pairs as rewrites: the longer text is written as the shorter."""
-        return tuple(
-            (longer, shorter)
-            for a, b in self.same
-            for shorter, longer in [sorted((a, b), key=lambda t: (len(t), t))]
-        )
+        """``same`` pairs as rewrites: every text of a connected group of pairs is written as
+        the group's shortest text (a = b and b = c bring a, b and c to one spelling)."""
+        parent: dict[str, str] = {}
+
+        def root(text: str) -> str:
+            while parent.setdefault(text, text) != text:
+                parent[text] = parent[parent[text]]
+                text = parent[text]
+            return text
+
+        for a, b in self.same:
+            parent[root(a)] = root(b)
+        groups: dict[str, list[str]] = defaultdict(list)
+        for text in parent:
+            groups[root(text)].append(text)
+        rewrites = []
+        for members in groups.values():
+            canonical = min(members, key=lambda t: (len(t), t))
+            rewrites += [(text, canonical) for text in sorted(members) if text != canonical]
+        return tuple(rewrites)
 
 
 NO_EQUIVALENCES = Equivalences()
@@ -813,7 +831,7 @@ def find_clusters(
         cluster = _make_cluster(records, record_idx, members, node, matrix, node_weights)
         cluster.explanation = explain(
             [records[i].name for i in record_idx],
-            [node_texts[nd] for nd in members],
+            [names[i] for i in record_idx],
             [base_normaliser.normalise(records[i].name) for i in record_idx]
             if learned.same
             else [],

@@ -29,3 +29,10 @@ PARAMETER_HELP = {
         "도메인 어휘집(analysis/lexicon.csv)의 동의어를 한 표기로 맞출지(폐기물 → 쓰레기 등)."
     ),
 }
+
+# What a run records beside the parameters (``analysis.runs``).
+RUN_HELP = {
+    "lexicon_version": _("실행이 쓴 어휘집 파일의 판(내용의 SHA-256 앞 12자리)."),
+    "learned_same": _("실행이 쓴, 담당자 결정에서 배운 '같은 아이디어' 항목 수."),
+    "learned_different": _("실행이 쓴, 담당자 결정에서 배운 '다른 아이디어' 항목 수."),
+}

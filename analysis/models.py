@@ -38,7 +38,8 @@ class DuplicationRun(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "실행이 읽은 카탈로그의 판. 이보다 새 판이면 다음 실행을 기다리는 변경이 있습니다."
+            "실행의 묶음이 설명하는 카탈로그의 판. 이보다 새 판이면 다음 실행을 기다리는 변경이 "
+            "있습니다."
         ),
     )
 

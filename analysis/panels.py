@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from analysis import figures
+from analysis import figures, learning
 from catalog import revision
 
 
@@ -12,7 +12,11 @@ def same_idea_elsewhere(service, request) -> str:
         return ""
     return render_to_string(
         "analysis/includes/same_idea_elsewhere.html",
-        {"members": members, "cluster": members[0].cluster},
+        {
+            "members": members,
+            "cluster": members[0].cluster,
+            "why": learning.describe(members[0].cluster.explanation),
+        },
         request=request,
     )
 

@@ -7,5 +7,6 @@ app_name = "analysis"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("method/", views.method, name="method"),
+    path("method/lexicon.csv", views.lexicon_file, name="lexicon"),
     path("export/<slug:table>/", views.export, name="export"),
 ]

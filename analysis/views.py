@@ -2,13 +2,14 @@
 
 import dataclasses
 
-from django.http import Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from analysis import duplication, figures
-from analysis.method_notes import PARAMETER_HELP
+from analysis import duplication, figures, learning
+from analysis.method_notes import PARAMETER_HELP, RUN_HELP
 from analysis.shares import category_shares, municipality_matrix
+from analysis.worker import changes_waiting
 from catalog import revision
 from catalog.filters import ServiceFilter
 from catalog.models import Service
@@ -44,13 +45,16 @@ def dashboard(request):
 
 def _dashboard_figures(scope: ServiceFilter) -> dict:
     services = scope.qs
+    run = figures.latest_run()
     return {
         "shares": category_shares(services),
         "matrix": municipality_matrix(services, Service.objects.published()),
         "rate": figures.duplication_rate(services),
         "ideas": list(figures.most_copied(TOP_IDEAS)),
         "municipalities": figures.ranked_municipalities(),
-        "run": figures.latest_run(),
+        "run": run,
+        # Fixed for a revision (a successful run moves it), so it is cached with the figures.
+        "changes_waiting": changes_waiting(run),
     }
 
 
@@ -62,18 +66,51 @@ def _scope_query(request) -> str:
     return kept.urlencode()
 
 
+LEARNED_SHOWN = 100
+LEXICON_GROUPS_SHOWN = 8
+
+
 def method(request):
     run = figures.latest_run()
     parameters = run.parameters if run else dataclasses.asdict(duplication.Parameters())
+    lexicon = duplication.load_lexicon()
+    learned = learning.active_entries().select_related("decided_by")
+    staff = learning.may_curate(request.user)
     context = {
         "run": run,
         "method_name": run.method if run else f"{duplication.METHOD} v{duplication.METHOD_VERSION}",
         "parameters": [
-            (name, _display(value), PARAMETER_HELP.get(name, ""))
+            (name, _display(value), PARAMETER_HELP.get(name) or RUN_HELP.get(name, ""))
             for name, value in parameters.items()
         ],
+        "learned": [
+            (entry, learning.SOURCE_LABELS.get(entry.source, entry.source), _who(entry, staff))
+            for entry in learned[:LEARNED_SHOWN]
+        ],
+        "learned_count": learned.count(),
+        "learned_shown": LEARNED_SHOWN,
+        "may_undo": staff,
+        "lexicon": lexicon,
+        "lexicon_examples": lexicon.groups[:LEXICON_GROUPS_SHOWN],
     }
     return render(request, "analysis/method.html", context)
+
+
+def _who(entry, staff: bool) -> str:
+    """Who decided: a full name, else (sign-in names are for staff eyes) "담당자"."""
+    user = entry.decided_by
+    if user is None:
+        return "—"
+    return user.get_full_name() or (user.get_username() if staff else _("담당자"))
+
+
+def lexicon_file(request):
+    """The domain lexicon as the method reads it (``analysis/lexicon.csv``)."""
+    return FileResponse(
+        open(duplication.LEXICON_PATH, "rb"),
+        content_type="text/csv; charset=utf-8",
+        filename="lexicon.csv",
+    )
 
 
 def _display(value) -> str:
@@ -106,6 +143,7 @@ CLUSTER_COLUMNS = (
     "municipality_name",
     "service_name",
     "similarity",
+    "why",
 )
 MUNICIPALITY_COLUMNS = (
     "municipality_code",
@@ -173,8 +211,11 @@ def _matrix_rows(services):
 def _cluster_rows(_services):
     """Clusters are catalogue-wide; the scope does not narrow them."""
     municipality_counts = dict(figures.shared_clusters().values_list("pk", "municipality_count"))
+    why: dict[int, str] = {}  # one line per cluster, whatever its size
     for member in figures.shared_members().iterator(2000):
         municipality = member.service.plan.municipality
+        if member.cluster_id not in why:
+            why[member.cluster_id] = learning.describe(member.cluster.explanation)
         yield {
             "cluster_id": member.cluster_id,
             "cluster_label": member.cluster.label,
@@ -185,6 +226,7 @@ def _cluster_rows(_services):
             "municipality_name": str(municipality),
             "service_name": member.service.name,
             "similarity": round(member.similarity, 4),
+            "why": why[member.cluster_id],
         }
 
 

@@ -133,6 +133,7 @@ FIXED_PAGES = (
     "catalog:compare",
     "analysis:dashboard",
     "analysis:method",
+    "analysis:lexicon",
     "healthz",
 )
 PAGES_WITH_ARGUMENTS = (

@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='duplicationrun',
             name='catalog_revision',
-            field=models.PositiveBigIntegerField(blank=True, help_text='실행이 읽은 카탈로그의 판. 이보다 새 판이면 다음 실행을 기다리는 변경이 있습니다.', null=True, verbose_name='카탈로그 판'),
+            field=models.PositiveBigIntegerField(blank=True, help_text='실행의 묶음이 설명하는 카탈로그의 판. 이보다 새 판이면 다음 실행을 기다리는 변경이 있습니다.', null=True, verbose_name='카탈로그 판'),
         ),
         migrations.AddField(
             model_name='ideacluster',

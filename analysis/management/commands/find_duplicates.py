@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from analysis import duplication
 from analysis.runs import find_and_store
+from analysis.worker import RunInProgress, exclusive_run
 
 
 class Command(BaseCommand):
@@ -12,7 +13,8 @@ class Command(BaseCommand):
         "Group the published services of different municipalities that are the same idea and "
         "store the clusters with the method, its parameters and the run time. Safe to re-run: "
         "unconfirmed clusters are replaced, confirmed clusters and 'not the same idea' "
-        "decisions are kept."
+        "decisions are kept. Refuses to start while another run (the analysis worker or "
+        "another find_duplicates) is in progress, unless --wait is given."
     )
 
     def add_arguments(self, parser):
@@ -26,10 +28,24 @@ class Command(BaseCommand):
             metavar="NAME=VALUE",
             help="Override a parameter, e.g. --set resolution=0.5 (JSON values).",
         )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="If another run is in progress, wait for it to finish instead of refusing.",
+        )
 
-    def handle(self, *args, dry_run: bool = False, **options):
+    def handle(self, *args, dry_run: bool = False, wait: bool = False, **options):
         params = _parameters(options["set"])
-        result = find_and_store(params, dry_run=dry_run)
+        if dry_run:  # writes nothing, so it needs no lock
+            result = find_and_store(params, dry_run=True)
+        else:
+            try:
+                with exclusive_run(wait=wait):
+                    result = find_and_store(params)
+            except RunInProgress as exc:
+                raise CommandError(
+                    f"{exc} Nothing was written; try again when it has finished, or pass --wait."
+                ) from exc
         shared = sum(len(cluster.members) for cluster in result.clusters)
         self.stdout.write(
             f"{result.service_count} published services; {len(result.clusters)} clusters "
