@@ -6,6 +6,7 @@ model signals (``bulk_create``, ``queryset.update``) call :func:`bump` themselve
 """
 
 import hashlib
+import logging
 
 from django.core.cache import caches
 from django.db.models import F
@@ -13,6 +14,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 SINGLETON = 1
 CACHE_SECONDS = 3600
+# Entries for a free-text search live briefly: one-off queries must not push out the facet
+# counts every visitor shares.
+SEARCH_CACHE_SECONDS = 120
+
+logger = logging.getLogger(__name__)
 
 
 def current() -> int:
@@ -62,8 +68,15 @@ def cached(
     digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
     key = f"{namespace}:{current()}:{digest}"
     store = caches[alias]
-    value = store.get(key)
+    try:
+        value = store.get(key)
+    except Exception:  # a cache server that is down or full must never fail a page
+        logger.warning("Cache %r unavailable; computing %s without it.", alias, namespace)
+        return compute()
     if value is None:
         value = compute()
-        store.set(key, value, timeout)
+        try:
+            store.set(key, value, timeout)
+        except Exception:
+            logger.warning("Cache %r unavailable; %s not kept.", alias, namespace)
     return value

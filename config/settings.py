@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.caches import cache_settings
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -123,18 +124,11 @@ SESSION_ENGINE = "config.sessions"
 # each process can keep its own copy in memory and never serve a stale one. The analysis
 # figures of a scope are large (~0.7 MB at 100,000 services), so they have a cache of their
 # own with fewer entries.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "default",
-        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 2000)},
-    },
-    "figures": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "figures",
-        "OPTIONS": {"MAX_ENTRIES": env_int("FIGURE_CACHE_MAX_ENTRIES", 100)},
-    },
-}
+CACHES = cache_settings(
+    env_str("CACHE_URL"),
+    default_entries=env_int("CACHE_MAX_ENTRIES", 2000),
+    figure_entries=env_int("FIGURE_CACHE_MAX_ENTRIES", 100),
+)
 
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out username and address before any password is checked.

@@ -56,6 +56,7 @@ def service_list(request):
         "browse-facets",
         filterset.state(),
         lambda: filterset.facet_counts(Service.objects.published()),
+        timeout=revision.SEARCH_CACHE_SECONDS if filterset.query else revision.CACHE_SECONDS,
     )
     results = filterset.qs.for_list().order_by(*SORTS[sort])
     paginator = Paginator(results, per_page)
