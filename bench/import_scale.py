@@ -147,7 +147,7 @@ def researcher_file(path: Path, rows: int, seed: int) -> int:
 
 def far_xlsx(path: Path, rows: int) -> None:
     """A workbook whose every row holds one value in column XFD (see tests/catalog)."""
-    from tests.catalog.sparse_xlsx import sparse_xlsx
+    from tests.catalog.workbooks import sparse_xlsx
 
     path.write_bytes(sparse_xlsx(rows))
 

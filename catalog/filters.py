@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog import revision, search
 from catalog.models import (
     EARLIEST_PLAN_YEAR,
+    LARGEST_ID,
     LATEST_PLAN_YEAR,
     Category,
     Municipality,
@@ -54,11 +55,6 @@ DEFAULT_PAGE_SIZE = 20
 class FacetCounts:
     options: dict[str, dict[str, int]]  # facet -> {option value: matching services}
     total: int  # services passing every filter
-
-
-# Plan ids are 64-bit (BigAutoField); a larger number cannot name one, and SQLite refuses to
-# bind it at all, so it is refused as malformed like any other bad value.
-LARGEST_ID = 2**63 - 1
 
 
 class ServiceFilter(django_filters.FilterSet):

@@ -32,6 +32,8 @@ from catalog.querysets import (
 MUNICIPALITY_CODE_PATTERN = r"^[0-9]{5}$"
 EARLIEST_PLAN_YEAR = 1990
 LATEST_PLAN_YEAR = 2100
+# Ids are 64-bit (BigAutoField): a larger number names no row, and SQLite cannot even bind it.
+LARGEST_ID = 2**63 - 1
 
 
 class WebAddressField(models.URLField):

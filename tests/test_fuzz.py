@@ -11,7 +11,6 @@ profile derandomizes them, so a failure there fails the same way on every run.
 import csv
 import io
 import json
-import os
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -21,12 +20,13 @@ from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from hypothesis import event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 from catalog.models import Category, Municipality, Plan, Service
 from catalog.views.exports import COLUMNS
 from catalog.views.exports import FORMATS as SERVICE_EXPORT_FORMATS
+from tests.fuzz.profiles import FUZZ
 from tests.fuzz.strategies import (
     MARKUP_PAYLOADS,
     REFLECTION_MARKERS,
@@ -36,12 +36,6 @@ from tests.fuzz.strategies import (
     query_strings,
     visitor_headers,
 )
-
-settings.register_profile("fuzz", max_examples=60, deadline=None)
-settings.register_profile(
-    "fuzz-ci", parent=settings.get_profile("fuzz"), derandomize=True, database=None
-)
-FUZZ = settings.get_profile("fuzz-ci" if "CI" in os.environ else "fuzz")
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 from catalog.importing.columns import COLUMN_BY_KEY, SOURCE_KEYS
-from catalog.models import EARLIEST_PLAN_YEAR, LATEST_PLAN_YEAR, PlanKind, Service
+from catalog.models import EARLIEST_PLAN_YEAR, LARGEST_ID, LATEST_PLAN_YEAR, PlanKind, Service
 from catalog.spreadsheets import restore
 
 URL_IN_TEXT = re.compile(r"https?://[^\s<>\"'，、;]+", re.IGNORECASE)
@@ -25,9 +25,6 @@ def clean_cell(value: str, *, guarded: bool) -> str:
     against formulas (CSV), without that guard."""
     value = value.strip()
     return restore(value).strip() if guarded else value
-
-
-LARGEST_ID = 2**63 - 1  # ids are 64-bit (BigAutoField)
 
 
 def parse_id(raw: str) -> int | None:

@@ -5,7 +5,9 @@
 (function () {
   "use strict";
 
-  var SUGGEST_URL = "/admin/catalog/service/suggest-category/";
+  // Relative to the admin's home (its header links there), wherever the admin is mounted.
+  var home = document.querySelector("#site-name a");
+  var SUGGEST_URL = (home ? home.getAttribute("href") : "/admin/") + "catalog/service/suggest-category/";
   var DELAY_MS = 350;
 
   function categorySelectFor(nameInput) {

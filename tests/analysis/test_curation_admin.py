@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster, NotSameIdea
 from analysis.runs import find_and_store
+from tests.analysis.cluster_forms import inline_data
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +24,6 @@ def clustered(copied_ideas):
 
 def cluster_of(service) -> IdeaCluster:
     return ClusterMember.objects.get(service=service).cluster
-
-
-def inline_data(cluster, members, extra=None, delete=()):
-    data = {
-        "label": cluster.label,
-        "members-TOTAL_FORMS": str(len(members) + (1 if extra else 0)),
-        "members-INITIAL_FORMS": str(len(members)),
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000",
-    }
-    for i, member in enumerate(members):
-        data[f"members-{i}-id"] = member.pk
-        data[f"members-{i}-cluster"] = cluster.pk
-        data[f"members-{i}-service"] = member.service_id
-        if member.service_id in delete:
-            data[f"members-{i}-DELETE"] = "on"
-    if extra:
-        data[f"members-{len(members)}-service"] = extra.pk
-        data[f"members-{len(members)}-cluster"] = cluster.pk
-    return data
 
 
 @pytest.mark.parametrize(

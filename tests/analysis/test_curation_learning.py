@@ -21,6 +21,7 @@ from analysis.models import (
 )
 from analysis.runs import find_and_store
 from analysis.views import CLUSTER_COLUMNS
+from tests.analysis.cluster_forms import inline_data
 
 pytestmark = pytest.mark.django_db
 
@@ -71,27 +72,6 @@ def staff_built_cluster(label, services) -> IdeaCluster:
         ClusterMember(cluster=cluster, service=service, origin="staff") for service in services
     )
     return cluster
-
-
-def inline_data(cluster, members, extra=None, delete=()):
-    data = {
-        "label": cluster.label,
-        "is_confirmed": "on",
-        "members-TOTAL_FORMS": str(len(members) + (1 if extra else 0)),
-        "members-INITIAL_FORMS": str(len(members)),
-        "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000",
-    }
-    for i, member in enumerate(members):
-        data[f"members-{i}-id"] = member.pk
-        data[f"members-{i}-cluster"] = cluster.pk
-        data[f"members-{i}-service"] = member.service_id
-        if member.service_id in delete:
-            data[f"members-{i}-DELETE"] = "on"
-    if extra:
-        data[f"members-{len(members)}-service"] = extra.pk
-        data[f"members-{len(members)}-cluster"] = cluster.pk
-    return data
 
 
 @pytest.fixture
@@ -235,14 +215,19 @@ def test_moving_in_then_out_teaches_same_then_different(client, reviewer, cluste
     client.force_login(reviewer)
     url = reverse("admin:analysis_ideacluster_change", args=[crossing.pk])
     members = list(crossing.members.order_by("pk"))
-    assert client.post(url, inline_data(crossing, members, extra=bus_stop)).status_code == 302
+    assert (
+        client.post(url, inline_data(crossing, members, extra=bus_stop, confirmed=True)).status_code
+        == 302
+    )
     same = LearnedEquivalence.objects.get()
     assert (same.kind, same.source, same.is_active) == ("same", "move", True)
     assert {same.first, same.second} == {text("횡단보도"), text("버스정류장")}
 
     # Taking it out again: the later decision stops the earlier one.
     members = list(crossing.members.order_by("pk"))
-    response = client.post(url, inline_data(crossing, members, delete={bus_stop.pk}))
+    response = client.post(
+        url, inline_data(crossing, members, delete={bus_stop.pk}, confirmed=True)
+    )
     assert response.status_code == 302
     different = LearnedEquivalence.objects.get(kind="different")
     assert (different.source, different.is_active) == ("remove", True)

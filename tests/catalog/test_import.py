@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from catalog import search
 from catalog.importing import (
@@ -30,6 +30,7 @@ from catalog.importing import (
     template_rows,
 )
 from catalog.models import Category, Municipality, Plan, Service, SubCategory, Tag
+from tests.catalog.workbooks import workbook_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,15 +64,6 @@ def csv_bytes(rows: list[dict], headers: dict = KO, encoding: str = "utf-8-sig")
     buffer = io.StringIO()
     csv.writer(buffer).writerows(table_rows(rows, headers))
     return buffer.getvalue().encode(encoding)
-
-
-def xlsx_bytes(records: list[list]) -> bytes:
-    workbook = Workbook()
-    for record in records:
-        workbook.active.append(record)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def preview_of(rows: list[dict], headers: dict = KO, **options):
@@ -133,7 +125,9 @@ def test_a_clean_xlsx_creates_drafts_and_reads_numbers_as_text(plan):
     values = list(row().values())
     values[0] = 41280  # a code typed as a number
     values[-1] = 145.0  # a page typed as a number
-    data = xlsx_bytes([header, values, [None] * len(header), list(row(name="드론 순찰").values())])
+    data = workbook_bytes(
+        [header, values, [None] * len(header), list(row(name="드론 순찰").values())]
+    )
 
     table = read_table(data, "services.xlsx")
     assert [r.number for r in table.rows] == [2, 4]  # the empty row is skipped, not renumbered
@@ -732,7 +726,7 @@ def test_the_command_imports_and_reports(plan, tmp_path):
 
 def test_the_command_dry_run_writes_nothing(plan, tmp_path):
     path = tmp_path / "services.xlsx"
-    path.write_bytes(xlsx_bytes(table_rows([row()], KO)))
+    path.write_bytes(workbook_bytes(table_rows([row()], KO)))
     out, _ = run(str(path), "--dry-run")
     assert "새로 만듦 / to create: 1" in out
     assert "Dry run: nothing was written." in out

@@ -22,7 +22,6 @@ away from their triggers (named where they are left out), so the properties stay
 import csv
 import datetime
 import io
-import os
 import re
 import time
 import zipfile
@@ -63,12 +62,9 @@ from catalog.models import (
     SubCategory,
     Tag,
 )
+from tests.catalog.workbooks import workbook_bytes
+from tests.fuzz.profiles import FUZZ
 
-settings.register_profile("fuzz", max_examples=60, deadline=None)
-settings.register_profile(
-    "fuzz-ci", parent=settings.get_profile("fuzz"), derandomize=True, database=None
-)
-FUZZ = settings.get_profile("fuzz-ci" if "CI" in os.environ else "fuzz")
 # Generating a workbook or a file of many rows can take a while; that is not a problem here.
 SLOW_DATA = [HealthCheck.too_slow, HealthCheck.data_too_large]
 READING = settings(FUZZ, suppress_health_check=SLOW_DATA)
@@ -836,15 +832,6 @@ def test_the_admin_import_answers_a_page_or_a_redirect_and_stays_in_bounds(catal
 
 
 # -- what the import should do and does not yet --------------------------------------------
-
-
-def workbook_bytes(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def rewritten(data: bytes, member: str, change) -> bytes:

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from catalog.importing import MAX_ROWS, ImportFileError, apply, prepare, read_table
 from catalog.importing.read import MAX_CELL_CHARS
 from catalog.models import Service
-from tests.catalog.sparse_xlsx import sparse_xlsx
+from tests.catalog.workbooks import sparse_xlsx
 
 pytestmark = pytest.mark.django_db
 

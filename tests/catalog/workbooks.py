@@ -1,7 +1,20 @@
-"""A workbook written directly, as another program might, with values far to the right."""
+"""Workbooks for import tests and the import benchmark: one written by openpyxl, and one written
+directly, as another program might, with values far to the right."""
 
 import io
 import zipfile
+
+from openpyxl import Workbook
+
+
+def workbook_bytes(rows) -> bytes:
+    """An XLSX holding ``rows`` (lists of cell values) in its first sheet."""
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def sparse_xlsx(rows: int, far_column: str = "XFD") -> bytes:
