@@ -11,6 +11,10 @@ reads two small rows.
 At most one run stores clusters at a time, whatever starts it (this worker on any machine, or
 ``find_duplicates``): both hold :class:`RunLock` while they run.
 
+Each check also prepares the browse page's facet index for the current revision
+(``catalog.facet_index``), at once rather than after the debounce: where the cache is shared,
+web workers then load it instead of building it on a visitor's request.
+
 A run that fails is not tried again for the same revision until the catalog changes or
 ``RETRY_AFTER`` seconds have passed, so a failing method does not run in a loop.
 """
@@ -34,7 +38,8 @@ from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 from analysis.models import DuplicationRun
 from analysis.runs import RunResult, find_and_store
-from catalog import revision
+from catalog import facet_index, revision
+from catalog.filters import UNSEARCHED_SORTS
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +253,7 @@ class Worker:
         self.result: RunResult | None = None  # of the latest run this worker stored
         self._seen: tuple[int, float] | None = None  # (revision, first seen at)
         self._failed: tuple[int, float] | None = None  # (revision, failed at)
+        self._indexed: int | None = None  # the revision whose facet index this worker built
 
     def stop(self) -> None:
         """Stop after the current step (a run in progress finishes first)."""
@@ -286,6 +292,7 @@ class Worker:
         """Look once, and run the analysis if changes are waiting and have settled."""
         now = self.clock.monotonic()
         state = read_state()
+        self._prepare_facet_index(state.revision)
         if not state.waiting:
             self._seen = None
             return Outcome.NOTHING_WAITING
@@ -304,6 +311,13 @@ class Worker:
         if failed is not None and failed[0] == state.revision and now - failed[1] < RETRY_AFTER:
             return Outcome.HELD_BACK
         return self._run(state, now)
+
+    def _prepare_facet_index(self, number: int) -> None:
+        """Build the browse page's facet index of a new revision at once (no debounce) and
+        leave it in the shared cache, so that web workers load it rather than build it."""
+        if number != self._indexed:
+            facet_index.for_current_revision(UNSEARCHED_SORTS)
+            self._indexed = number
 
     def _run(self, seen: State, now: float) -> Outcome:
         lock = RunLock()

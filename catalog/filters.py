@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 
 import django_filters
+import numpy as np
 from django.db import connection
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Substr
@@ -17,6 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalog import revision, search
+from catalog.facet_index import FacetIndex
 from catalog.models import (
     EARLIEST_PLAN_YEAR,
     LARGEST_ID,
@@ -37,6 +39,8 @@ SORTS = {
     "municipality": ("plan__municipality__code", "name", "id"),
     "newest": ("-created_at", "-id"),
 }
+# The orders that do not depend on a search, which the facet index keeps.
+UNSEARCHED_SORTS = {key: fields for key, fields in SORTS.items() if key != "relevance"}
 
 
 def choose_sort(requested: str | None, has_query: bool) -> str:
@@ -205,6 +209,20 @@ class ServiceFilter(django_filters.FilterSet):
             },
         )
         return _run_facet_statement(scope, list(selected))
+
+    def indexed_counts(self, index: FacetIndex) -> tuple[FacetCounts, np.ndarray]:
+        """``facet_counts`` of a browse without a search, answered from ``index``, and which of
+        the index's services pass every filter."""
+        self.is_valid()
+        cleaned = self.form.cleaned_data
+        scope = index.scope_rows(
+            cleaned.get("plan"), cleaned.get("year_from"), cleaned.get("year_to")
+        )
+        passes = {
+            name: index.facet_rows(name, cleaned[name]) for name in self.FACETS if cleaned.get(name)
+        }
+        options, total, rows = index.count_facets(scope, passes, self.FACETS)
+        return FacetCounts(options, total), rows
 
 
 def _reference_options() -> dict[str, list[tuple[str, str]]]:

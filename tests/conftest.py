@@ -2,7 +2,7 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 
-from catalog import lookalikes
+from catalog import facet_index, lookalikes
 from catalog.models import Category, Municipality, Plan, Service
 
 
@@ -18,7 +18,9 @@ def empty_cache():
     """Each test starts with empty caches, so cached figures never leak between tests."""
     for store in caches.all():
         store.clear()
-    lookalikes.clear()  # held in the process, keyed by revision numbers that tests reuse
+    # Held in the process, keyed by revision numbers that tests reuse.
+    lookalikes.clear()
+    facet_index.clear()
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from catalog import revision
+from catalog import facet_index, revision
 from catalog.filters import (
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     SORTS,
+    UNSEARCHED_SORTS,
     ServiceFilter,
     choose_sort,
 )
@@ -52,13 +53,20 @@ def service_list(request):
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     per_page = _choose_page_size(request.GET.get("per_page"))
 
-    counts = revision.cached(
-        "browse-facets",
-        filterset.state(),
-        lambda: filterset.facet_counts(Service.objects.published()),
-        timeout=revision.SEARCH_CACHE_SECONDS if filterset.query else revision.CACHE_SECONDS,
-    )
-    results = filterset.qs.for_list().order_by(*SORTS[sort])
+    index = None if filterset.query else facet_index.for_current_revision(UNSEARCHED_SORTS)
+    if index is None:  # a search, or the index of a new revision is being built elsewhere
+        counts = revision.cached(
+            "browse-facets",
+            filterset.state(),
+            lambda: filterset.facet_counts(Service.objects.published()),
+            timeout=revision.SEARCH_CACHE_SECONDS if filterset.query else revision.CACHE_SECONDS,
+        )
+        results = filterset.qs.for_list().order_by(*SORTS[sort])
+    else:
+        counts, rows = filterset.indexed_counts(index)
+        results = facet_index.IndexedResults(
+            index, rows, sort, Service.objects.published().for_list()
+        )
     paginator = Paginator(results, per_page)
     paginator.count = counts.total  # known already: spares a COUNT query
     page = paginator.get_page(request.GET.get("page"))

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -139,6 +140,16 @@ def test_runs_after_a_change_once_the_catalog_has_been_still_for_the_debounce(
     assert len(runs) == 1
     assert 30 <= runs[0] <= 35
     assert not worker.read_state().waiting
+
+
+def test_each_new_revision_gets_its_facet_index_at_once(analysed, add, clock, runs):
+    add("47210", "스마트 횡단보도 안내")
+    stop_at(clock, 10)  # long before the debounce lets the analysis run
+    work()
+    assert runs == []
+    index = cache.get(f"facet-index:{revision.current()}")
+    assert index is not None
+    assert index.revision == revision.current()
 
 
 def test_does_not_run_before_the_debounce_has_passed(analysed, add, clock, runs):
