@@ -194,8 +194,11 @@ def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
 
 
 class Gunicorn:
-    def __init__(self, env):
+    """Two sync workers, as deployed; ``warm`` requests the browse page a few times first."""
+
+    def __init__(self, env, warm: bool = True):
         self.env = env
+        self.warm = warm
         self.process = None
 
     def __enter__(self):
@@ -214,7 +217,7 @@ class Gunicorn:
                 time.sleep(0.2)
         while len(self.workers()) < 2 and time.time() < deadline:
             time.sleep(0.2)
-        for _ in range(4):  # warm both workers
+        for _ in range(4 if self.warm else 0):  # warm both workers
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/services/", timeout=30).read()
         return self
 

@@ -52,7 +52,9 @@ class Column:
         return np.array([position[v] for v in wanted if v and v in position], dtype=np.int64)
 
     def matching(self, wanted: list[str]) -> np.ndarray:
-        return np.isin(self.codes, self.codes_of(wanted))
+        chosen = np.zeros(len(self.values), dtype=bool)
+        chosen[self.codes_of(wanted)] = True
+        return chosen[self.codes]
 
     def tally(self, counts: np.ndarray) -> dict[str, int]:
         """``{value: count}`` for the values counted at least once."""
@@ -141,13 +143,16 @@ class FacetIndex:
         return [int(i) for i in self.ids[matching[ordered[start:stop]]]]
 
 
-def for_current_revision(sorts: dict[str, tuple[str, ...]]) -> FacetIndex | None:
-    """The index of the catalog as it is now: this process's, the shared cache's, or a new one.
+def for_current_revision(
+    sorts: dict[str, tuple[str, ...]], number: int | None = None
+) -> FacetIndex | None:
+    """The index of the catalog as it is now (revision ``number`` when the caller has just read
+    it): this process's, the shared cache's, or a new one.
 
     ``None`` while another process builds it (the caller answers in SQL meanwhile), so that a
     change does not set every worker building the same index at once.
     """
-    number = revision.current()
+    number = revision.current() if number is None else number
     global _latest
     if _latest is not None and _latest.revision == number:
         return _latest

@@ -57,16 +57,22 @@ def connect() -> None:
 
 
 def cached(
-    namespace: str, state: str, compute, timeout: int = CACHE_SECONDS, alias: str = "default"
+    namespace: str,
+    state: str,
+    compute,
+    timeout: int = CACHE_SECONDS,
+    alias: str = "default",
+    number: int | None = None,
 ):
     """``compute()``'s result, cached (in cache ``alias``) for this revision of the catalog and
     this ``state``.
 
     Any change to the data moves the revision, so a cached figure is never served after the
-    data it was computed from has changed; ``timeout`` only bounds memory.
+    data it was computed from has changed; ``timeout`` only bounds memory. ``number`` is the
+    revision when the caller has just read it.
     """
     digest = hashlib.blake2b(state.encode(), digest_size=16).hexdigest()
-    key = f"{namespace}:{current()}:{digest}"
+    key = f"{namespace}:{current() if number is None else number}:{digest}"
     store = caches[alias]
     try:
         value = store.get(key)

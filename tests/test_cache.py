@@ -122,9 +122,9 @@ def test_search_counts_live_briefly_and_browsing_without_search_keeps_none(clien
     timeouts = {}
     keep = revision.cached
 
-    def recording(namespace, state, compute, timeout=revision.CACHE_SECONDS, alias="default"):
+    def recording(namespace, state, compute, timeout=revision.CACHE_SECONDS, **kwargs):
         timeouts[namespace, "q=" in state or "주차" in state] = timeout
-        return keep(namespace, state, compute, timeout, alias)
+        return keep(namespace, state, compute, timeout, **kwargs)
 
     monkeypatch.setattr(revision, "cached", recording)
     client.get("/services/", {"category": "transport"})

@@ -1,12 +1,14 @@
 """``/services/``: the faceted browse page. The URL carries the whole state."""
 
+import json
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from catalog import facet_index, revision
 from catalog.filters import (
@@ -30,7 +32,6 @@ class Option:
     label: str
     count: int
     selected: bool
-    url: str  # the page with this option toggled
 
 
 @dataclass
@@ -49,17 +50,22 @@ class Chip:
 def service_list(request):
     filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
     filterset.is_valid()
-    params = _clean_params(filterset.data, filterset)
     sort = choose_sort(request.GET.get("sort"), bool(filterset.query))
     per_page = _choose_page_size(request.GET.get("per_page"))
 
-    index = None if filterset.query else facet_index.for_current_revision(UNSEARCHED_SORTS)
+    catalog_revision = revision.current()
+    index = (
+        None
+        if filterset.query
+        else facet_index.for_current_revision(UNSEARCHED_SORTS, catalog_revision)
+    )
     if index is None:  # a search, or the index of a new revision is being built elsewhere
         counts = revision.cached(
             "browse-facets",
             filterset.state(),
             lambda: filterset.facet_counts(Service.objects.published()),
             timeout=revision.SEARCH_CACHE_SECONDS if filterset.query else revision.CACHE_SECONDS,
+            number=catalog_revision,
         )
         results = filterset.qs.for_list().order_by(*SORTS[sort])
     else:
@@ -69,9 +75,42 @@ def service_list(request):
         )
     paginator = Paginator(results, per_page)
     paginator.count = counts.total  # known already: spares a COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    page_number = _page_number(paginator, request.GET.get("page"))
+
+    def render_body() -> str:
+        context = _body_context(filterset, counts, paginator.page(page_number), sort, per_page)
+        return render_to_string("catalog/browse_body.html", context, request)
+
+    if _shareable(filterset):
+        view = json.dumps([get_language(), filterset.state(), sort, per_page, page_number])
+        body = revision.cached("browse-body", view, render_body, number=catalog_revision)
+    else:
+        body = render_body()
+    query = filterset.form.cleaned_data.get("q") or ""
+    return render(request, "catalog/service_list.html", {"body": body, "query": query})
+
+
+def _shareable(filterset: ServiceFilter) -> bool:
+    """Whether the rendered results may be kept for every visitor of the same view: not for a
+    free-text search (one-off queries would push out the entries that visitors share) nor when
+    rejected values, which are only echoed back, are part of the page."""
+    return not filterset.query and not filterset.rejected and not filterset.errors
+
+
+def _page_number(paginator: Paginator, requested: str | None) -> int:
+    """The page shown for ``requested``, as ``Paginator.get_page`` chooses it."""
+    try:
+        return paginator.validate_number(requested)
+    except PageNotAnInteger:
+        return 1
+    except EmptyPage:
+        return paginator.num_pages
+
+
+def _body_context(filterset: ServiceFilter, counts, page, sort: str, per_page: int) -> dict:
+    params = _clean_params(filterset.data, filterset)
     facets = _build_facets(filterset, counts.options, params)
-    context = {
+    return {
         "filterset": filterset,
         "page": page,
         "facets": facets,
@@ -98,7 +137,6 @@ def service_list(request):
         "year_from": filterset.form.cleaned_data.get("year_from"),
         "year_to": filterset.form.cleaned_data.get("year_to"),
     }
-    return render(request, "catalog/service_list.html", context)
 
 
 # -- state ------------------------------------------------------------------------------
@@ -162,9 +200,7 @@ def _build_facets(
         for value, label in labels[name]:
             count = counts[name].get(value, 0)
             if count or value in selected:
-                facet.options.append(
-                    Option(value, label, count, value in selected, _toggle(params, name, value))
-                )
+                facet.options.append(Option(value, label, count, value in selected))
         facets.append(facet)
     return facets
 
@@ -186,7 +222,8 @@ def _build_chips(filterset: ServiceFilter, facets: list[Facet], params: QueryDic
     for facet in facets:
         for option in facet.options:
             if option.selected:
-                chips.append(Chip(f"{facet.title}: {option.label}", option.url))
+                remove_url = _toggle(params, facet.name, option.value)
+                chips.append(Chip(f"{facet.title}: {option.label}", remove_url))
     plan_label = _plan_label(filterset)
     if plan_label:
         chips.append(Chip(f"{_('계획')}: {plan_label}", _url(_without(params, ["plan", "page"]))))

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from catalog import revision
 from catalog.models import Category, Municipality, Plan, SubCategory, Tag
 
 pytestmark = pytest.mark.django_db
@@ -221,12 +222,31 @@ def test_query_count_is_constant(client, make_service, django_assert_num_queries
     assert len(response.context["page"].object_list) == int(per_page)
 
 
-def test_a_repeated_view_reuses_its_facet_counts(client, cities, django_assert_num_queries):
+def test_a_repeated_view_reuses_its_rendered_results(client, cities, django_assert_num_queries):
     first = client.get(URL, {"category": "transport", "sido": ["48", "41"]})
-    with django_assert_num_queries(5):  # no facet options or counts: the revision, the page
+    assert facet(first, "sido") == {"41": 2, "48": 1, "27": 1}
+    # the revision, read twice (facet options, then the view); counts, rows and markup are kept
+    with django_assert_num_queries(2):
         again = client.get(URL, {"sido": ["41", "48"], "category": "transport"})
-    assert facet(again, "sido") == facet(first, "sido") == {"41": 2, "48": 1, "27": 1}
-    assert again.context["page"].paginator.count == 3
+    assert again.context["body"] == first.context["body"]
+
+
+def test_searches_and_rejected_values_are_never_kept_as_rendered_results(
+    client, cities, monkeypatch
+):
+    kept = []
+    keep = revision.cached
+
+    def recording(namespace, state, compute, *args, **kwargs):
+        kept.append(namespace)
+        return keep(namespace, state, compute, *args, **kwargs)
+
+    monkeypatch.setattr(revision, "cached", recording)
+    client.get(URL, {"q": "가로등"})
+    client.get(URL, {"category": "no-such-field"})
+    assert "browse-body" not in kept
+    client.get(URL, {"category": "transport"})
+    assert "browse-body" in kept
 
 
 def test_facet_counts_follow_every_kind_of_change_at_once(client, cities, make_service):
