@@ -3,9 +3,9 @@
     .venv/bin/python bench/dedup_scale.py --services 100000
 
 Synthesises N services over the 243 municipalities of ``fixtures/municipalities.json`` with
-``catalog.synthetic.synthesise_names`` (real smart-city service patterns dressed in the wording
-and spacing variants that plans use, plus a long tail of one-off local services). It then
-runs ``find_clusters`` once and prints the wall time and the peak resident memory of the
+``bench.synthetic.generator.synthesise_names`` (real smart-city service patterns dressed in
+the wording and spacing variants that plans use, plus a long tail of one-off local services).
+It then runs ``find_clusters`` once and prints the wall time and the peak resident memory of the
 process (``resource.getrusage(RUSAGE_SELF).ru_maxrss``).
 
 Synthetic data only: it is never written to the database and never mixed with real data.
@@ -31,7 +31,7 @@ from analysis.duplication import (  # noqa: E402
     find_clusters,
     municipality_names,
 )
-from catalog.synthetic import synthesise_names  # noqa: E402
+from bench.synthetic.generator import synthesise_names  # noqa: E402
 
 
 def synthesise(n: int, seed: int = 7, tail: float = 0.3) -> list[Record]:

@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import recreate_database  # noqa: E402
 
 from analysis.duplication import municipality_names  # noqa: E402
-from catalog.synthetic import synthesise_names  # noqa: E402
+from bench.synthetic.generator import synthesise_names  # noqa: E402
 
 ADMIN_DRIVER = """
 import re, sys, time, resource
@@ -97,6 +97,7 @@ def env_for(database_url: str) -> dict[str, str]:
         "DEBUG": "1",
         "LOG_LEVEL": "WARNING",
         "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
+        "SYNTHETIC_DATA": "1",
     }
 
 

@@ -128,6 +128,30 @@ class FacetIndex:
             return self.tags.tally(self.tag_matrix.T @ rows.astype(np.int32))
         return self.columns[facet].count(rows)
 
+    def tag_lists(self, labels: dict[str, tuple[int, str]]):
+        """A function giving ``{service id: its tags' labels, in label order}`` for the ids this
+        index holds (ids it does not hold are left out). ``labels`` maps each tag slug to its
+        (rank, label)."""
+        by_service = self.tag_matrix.tocsr()
+        ranked = [labels.get(slug, (len(labels), slug)) for slug in self.tags.values]
+        codes = by_service.indices.tolist()
+
+        def lists(service_ids: list[int]) -> dict[int, list[str]]:
+            if not len(self.ids) or not service_ids:
+                return {}
+            wanted = np.asarray(service_ids, dtype=np.int64)
+            positions = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+            held = self.ids[positions] == wanted
+            starts, ends = by_service.indptr[positions], by_service.indptr[positions + 1]
+            return {
+                pk: [label for _, label in sorted(ranked[code] for code in codes[start:end])]
+                for pk, start, end in zip(
+                    wanted[held].tolist(), starts[held].tolist(), ends[held].tolist(), strict=True
+                )
+            }
+
+        return lists
+
     def page_ids(self, rows: np.ndarray, sort: str, start: int, stop: int) -> list[int]:
         """The ids of the matching services from ``start`` to ``stop`` in the ``sort`` order."""
         matching = np.flatnonzero(rows)

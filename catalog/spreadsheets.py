@@ -8,16 +8,18 @@ unchanged. Both directions live here, under the views and the import, which both
 """
 
 import csv
-import tempfile
+import itertools
+import math
+import zlib
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from operator import itemgetter
+from xml.sax.saxutils import escape
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from stream_zip import ZIP_32, ZIP_64, stream_zip
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
@@ -67,7 +69,7 @@ def joined(pieces: Iterator[str]) -> Iterator[str]:
         yield "".join(batch)
 
 
-def stream(chunks: Iterator[str], content_type: str, filename: str) -> StreamingHttpResponse:
+def stream(chunks: Iterator, content_type: str, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -90,26 +92,128 @@ def csv_response(
     return stream(csv_lines(rows, columns, with_bom=with_bom), "text/csv; charset=utf-8", filename)
 
 
-def _xlsx_cell(sheet, value):
-    """A cell that keeps text as text: never a formula, control characters removed (the
-    XLSX format cannot hold them)."""
-    if not isinstance(value, str):
-        return "" if value is None else value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-    cell.data_type = "s"  # a string cell is shown as written and never evaluated
-    return cell
+# -- XLSX, streamed ---------------------------------------------------------------------------
+#
+# A workbook of one sheet, written as the XML parts of the format and zipped as they are made,
+# so that the first bytes leave at once and memory does not grow with the rows (openpyxl builds
+# the whole file first: 33 s for 100,000 rows, past a worker's timeout). Every text is an inline
+# string cell, shown as written and never evaluated as a formula.
+
+XLSX_NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+XLSX_RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_STATIC_PARTS = {
+    "[Content_Types].xml": (
+        f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'{_XML}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
+        f'<Relationship Id="rId1" Type="{XLSX_RELATIONSHIPS}/officeDocument" '
+        'Target="xl/workbook.xml"/></Relationships>'
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'{_XML}<Relationships xmlns="{_PACKAGE_RELATIONSHIPS}">'
+        f'<Relationship Id="rId1" Type="{XLSX_RELATIONSHIPS}/worksheet" '
+        'Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{XLSX_RELATIONSHIPS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        f'{_XML}<styleSheet xmlns="{XLSX_NAMESPACE}">'
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        "</cellStyleXfs>"
+        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        "</cellXfs>"
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+XLSX_COMPRESSION = 1  # zlib level: the XML shrinks ~10× even so, at a fraction of the time
 
 
-def xlsx_response(rows: Iterable[dict], columns, filename: str, *, sheet: str) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    worksheet.append(list(columns))
-    for row in rows:
-        worksheet.append([_xlsx_cell(worksheet, row[column]) for column in columns])
-    # Spooled: small files stay in memory, large ones go to disk.
-    buffer = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (FileResponse closes it)
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+def _column_letters(count: int) -> list[str]:
+    letters = []
+    for index in range(count):
+        name, number = "", index + 1
+        while number:
+            number, remainder = divmod(number - 1, 26)
+            name = chr(65 + remainder) + name
+        letters.append(name)
+    return letters
+
+
+def _xlsx_cell(reference: str, value) -> str:
+    """One cell: text as an inline string (control characters the format cannot hold
+    removed), numbers as numbers, nothing for ``None``."""
+    if value is None:
+        return ""
+    if value.__class__ is bool:
+        return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
+    if value.__class__ in (int, float) and math.isfinite(value):
+        return f'<c r="{reference}"><v>{value!r}</v></c>'
+    text = escape(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+
+
+def _sheet_xml(rows: Iterable[dict], columns) -> Iterator[bytes]:
+    letters = _column_letters(len(columns))
+    pick = itemgetter(*columns)
+
+    def row_xml(number: int, values) -> str:
+        cells = "".join(
+            _xlsx_cell(f"{letter}{number}", value)
+            for letter, value in zip(letters, values, strict=True)
+        )
+        return f'<row r="{number}">{cells}</row>'
+
+    yield f'{_XML}<worksheet xmlns="{XLSX_NAMESPACE}"><sheetData>'.encode()
+    header = [row_xml(1, columns)]
+    lines = (
+        row_xml(number, pick(row) if len(columns) > 1 else (pick(row),))
+        for number, row in enumerate(rows, start=2)
     )
+    for batch in joined(itertools.chain(header, lines)):
+        yield batch.encode()
+    yield b"</sheetData></worksheet>"
+
+
+def _workbook_xml(sheet: str) -> str:
+    name = escape(ILLEGAL_CHARACTERS_RE.sub("", sheet)[:31], {'"': "&quot;"})
+    return (
+        f'{_XML}<workbook xmlns="{XLSX_NAMESPACE}" xmlns:r="{XLSX_RELATIONSHIPS}">'
+        f'<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+
+
+def xlsx_chunks(rows: Iterable[dict], columns, *, sheet: str) -> Iterator[bytes]:
+    """``rows`` as the bytes of an XLSX workbook, made and zipped as they are read."""
+    made_at = timezone.localtime().replace(tzinfo=None)
+    parts = {**_STATIC_PARTS, "xl/workbook.xml": _workbook_xml(sheet)}
+    members = [(name, made_at, 0o644, ZIP_32, (text.encode(),)) for name, text in parts.items()]
+    members.append(("xl/worksheets/sheet1.xml", made_at, 0o644, ZIP_64, _sheet_xml(rows, columns)))
+    return stream_zip(
+        members,
+        chunk_size=64 * 1024,
+        get_compressobj=lambda: zlib.compressobj(wbits=-zlib.MAX_WBITS, level=XLSX_COMPRESSION),
+    )
+
+
+def xlsx_response(
+    rows: Iterable[dict], columns, filename: str, *, sheet: str
+) -> StreamingHttpResponse:
+    return stream(xlsx_chunks(rows, columns, sheet=sheet), XLSX_CONTENT_TYPE, filename)

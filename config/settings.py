@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "catalog",
     "analysis",
 ]
+# The benchmarks' synthetic catalogs (``generate_synthetic``): for the test suite and the
+# benchmark only, never a production setting.
+SYNTHETIC_DATA = env_bool("SYNTHETIC_DATA", default=False)
+if SYNTHETIC_DATA:
+    INSTALLED_APPS.append("bench.synthetic")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

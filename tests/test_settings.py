@@ -75,6 +75,22 @@ def test_deploy_check_is_clean_under_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
+def test_production_has_no_synthetic_data_command():
+    production = {"DEBUG": "0", "SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "catalog.example.kr"}
+    clean = {key: value for key, value in os.environ.items() if key != "SYNTHETIC_DATA"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "help", "--commands"],
+        cwd=settings.BASE_DIR,
+        env={**clean, **production},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "load_demo_data" in result.stdout
+    assert "generate_synthetic" not in result.stdout
+
+
 @pytest.mark.parametrize(
     ("url", "engine"),
     [

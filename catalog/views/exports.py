@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.filters import SORTS, ServiceFilter, choose_sort
+from catalog import facet_index
+from catalog.filters import SORTS, UNSEARCHED_SORTS, ServiceFilter, choose_sort
 from catalog.models import Service, Tag
 from catalog.spreadsheets import csv_response, dated, joined, stream, xlsx_response
 
@@ -108,10 +109,10 @@ def service_rows(services: QuerySet, request) -> Iterator[dict]:
     page_prefix = request.build_absolute_uri(reverse("catalog:service-list"))
     values = services.values_list(*_LEADING_VALUES, *_SOURCE_VALUES, F("updated_at"))
     leading, sources = len(_LEADING_VALUES), len(_SOURCE_VALUES)
-    tag_order = {tag.pk: (rank, tag.name) for rank, tag in enumerate(Tag.objects.all())}
+    tag_names = _tag_reader()
     stream = values.iterator(CHUNK_SIZE)
     while chunk := list(islice(stream, CHUNK_SIZE)):
-        tags = _tag_names([row[0] for row in chunk], tag_order)
+        tags = tag_names([row[0] for row in chunk])
         for row in chunk:
             service_id, updated = row[0], row[-1]
             yield dict(
@@ -129,21 +130,40 @@ def service_rows(services: QuerySet, request) -> Iterator[dict]:
             )
 
 
-def _tag_names(service_ids: list[int], tag_order: dict[int, tuple[int, str]]) -> dict:
-    """{service id: its tag names in the tags' own order}; the links are read bare, with
-    no join or sort in the database, and named from ``tag_order`` (every tag, in order)."""
-    links = (
-        Service.tags.through.objects.filter(service_id__in=service_ids)
-        .order_by()
-        .values_list("service_id", "tag_id")
-    )
-    tag_ids: dict[int, list[int]] = {}
-    for service_id, tag_id in links:
-        tag_ids.setdefault(service_id, []).append(tag_id)
-    return {
-        service_id: [tag_order[tag_id][1] for tag_id in sorted(ids, key=tag_order.__getitem__)]
-        for service_id, ids in tag_ids.items()
-    }
+def _tag_reader():
+    """A function giving {service id: its tag names in the tags' own order} for a chunk of
+    published services.
+
+    The facet index of the current revision already holds every published service's tags;
+    services it does not hold (the catalog changed while the file streams, or the index is
+    being built elsewhere) have their links read from the database, bare, with no join or
+    sort there.
+    """
+    tags = list(Tag.objects.values_list("pk", "slug", "name"))
+    order = {pk: rank for rank, (pk, _, _) in enumerate(tags)}
+    names = {pk: name for pk, _, name in tags}
+    index = facet_index.for_current_revision(UNSEARCHED_SORTS)
+    labels = {slug: (rank, name) for rank, (_, slug, name) in enumerate(tags)}
+    held = index.tag_lists(labels) if index else None
+
+    def read(service_ids: list[int]) -> dict[int, list[str]]:
+        found = held(service_ids) if held else {}
+        missing = [pk for pk in service_ids if pk not in found]
+        links = (
+            Service.tags.through.objects.filter(service_id__in=missing)
+            .order_by()
+            .values_list("service_id", "tag_id")
+            if missing
+            else ()
+        )
+        tag_ids: dict[int, list[int]] = {}
+        for service_id, tag_id in links:
+            tag_ids.setdefault(service_id, []).append(tag_id)
+        for service_id, ids in tag_ids.items():
+            found[service_id] = [names[pk] for pk in sorted(ids, key=order.__getitem__)]
+        return found
+
+    return read
 
 
 def _json_chunks(rows: Iterable[dict], request) -> Iterator[str]:

@@ -161,9 +161,24 @@ def test_unknown_format_is_a_400_with_a_message(client):
 def test_export_queries_do_not_grow_with_rows(client, make_service, django_assert_num_queries):
     for i in range(60):
         make_service(f"서비스 {i}")
-    # the revision, 4 reference tables, tags, services, their links
-    with django_assert_num_queries(8):
+    client.get("/services/")  # a visit has built the facet index, which holds the tags
+    # the revision (for the cached filter options, then the facet index), tags, services
+    with django_assert_num_queries(4):
         body(client.get(URL, {"format": "csv"}))
+
+
+def test_an_export_reads_tags_from_the_database_while_the_index_is_built_elsewhere(
+    client, make_service
+):
+    from django.core.cache import cache
+
+    from catalog import revision
+
+    made = make_service("스마트 가로등")
+    made.tags.set([Tag.objects.get(slug="cctv")])
+    cache.add(f"facet-index:{revision.current()}:building", True)
+    rows = csv_rows(client.get(URL, {"format": "csv"}))
+    assert [row["tags"] for row in rows] == [Tag.objects.get(slug="cctv").name]
 
 
 def test_every_row_carries_its_place_link_and_tags_in_order_across_chunks(
@@ -184,3 +199,30 @@ def test_every_row_carries_its_place_link_and_tags_in_order_across_chunks(
         assert (row["municipality_code"], row["sido_code"]) == ("41280", "41000")
         assert (row["sido_name"], row["plan_end_year"]) == ("경기도", "2028")
         assert row["subcategory_code"] == ""
+
+
+def test_xlsx_streams_a_workbook_that_keeps_types_and_names_its_sheet():
+    import zipfile
+
+    from catalog.spreadsheets import xlsx_chunks
+
+    consumed = []
+
+    def rows():
+        for number in range(3):
+            consumed.append(number)
+            yield {"name": f"<이름 & {number}>", "count": number, "share": 0.5, "none": None}
+
+    chunks = xlsx_chunks(rows(), ("name", "count", "share", "none"), sheet='분야 "shares"')
+    first = next(chunks)
+    assert first.startswith(b"PK")  # the file starts before the rows are read
+    assert consumed == []
+    data = first + b"".join(chunks)
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+    sheet = load_workbook(io.BytesIO(data))['분야 "shares"']
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("name", "count", "share", "none"),
+        ("<이름 & 0>", 0, 0.5, None),
+        ("<이름 & 1>", 1, 0.5, None),
+        ("<이름 & 2>", 2, 0.5, None),
+    ]

@@ -14,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.synthetic.generator import generate_catalog
 from catalog import revision, search
 from catalog.models import Category, Municipality, Plan, Service, SubCategory, Tag
 from catalog.signals import services_bulk_deleted
-from catalog.synthetic import generate_catalog
 
 EXPECTED_MUNICIPALITIES = 243
 EXPECTED_CATEGORIES = 12

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LABELLED_SERVICES = ROOT / "tests" / "analysis" / "labelled_services.csv"
 
 # The issue paper's 295 services by field (방범·방재 20.0 %, 교통 16.9 %, … 물류 0.7 %).

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
+from bench.synthetic.generator import PAPER_COUNTS, generate_catalog
+from bench.synthetic.management.commands import generate_synthetic as command
 from catalog import search
-from catalog.management.commands import generate_synthetic as command
 from catalog.models import Municipality, Plan, Service
-from catalog.synthetic import PAPER_COUNTS, generate_catalog
 
 pytestmark = pytest.mark.django_db
 
