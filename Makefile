@@ -76,8 +76,8 @@ clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache *.egg-info
 
 messages: install
-	$(DEV) $(BIN)/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests
-	$(DEV) $(BIN)/python manage.py compilemessages --ignore=.venv
+	$(DEV) $(BIN)/python manage.py makemessages -l en --no-location --no-obsolete --ignore=.venv --ignore=tests --ignore=bench
+	$(DEV) $(BIN)/python manage.py compilemessages --ignore=.venv --ignore=bench
 
 # Benchmark at 100,000 synthetic services on PostgreSQL (creates catalog_bench; needs psql and wrk).
 bench: install

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from analysis import duplication, figures, learning
-from analysis.method_notes import PARAMETER_HELP, RUN_HELP
+from analysis.method_notes import MEASURED_QUALITY, PARAMETER_HELP, RUN_HELP
 from analysis.shares import category_shares, municipality_matrix
 from analysis.worker import changes_waiting
 from catalog import revision
@@ -92,6 +92,7 @@ def method(request):
         "may_undo": staff,
         "lexicon": lexicon,
         "lexicon_examples": lexicon.groups[:LEXICON_GROUPS_SHOWN],
+        "quality": MEASURED_QUALITY,
     }
     return render(request, "analysis/method.html", context)
 

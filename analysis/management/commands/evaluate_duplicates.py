@@ -26,8 +26,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--split",
             help=(
-                "Score only the rows whose split column holds this value (tune or test in "
-                "tests/analysis/labelled_services.csv); without it, every row."
+                "Score only the rows whose split column holds this value (tune in "
+                "tests/analysis/labelled_services.csv, holdout in "
+                "tests/analysis/labelled_holdout.csv); without it, every row."
             ),
         )
 
