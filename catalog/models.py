@@ -389,7 +389,11 @@ class Plan(Versioned):
         return f"{self.municipality} · {self.title}"
 
     def get_absolute_url(self) -> str:
-        """Plans have no page of their own: their services, in the browse page."""
+        return reverse("catalog:plan-detail", args=[self.pk])
+
+    def get_service_list_url(self) -> str:
+        """The browse page filtered to this plan, where its services can be filtered further
+        and exported."""
         return f"{reverse('catalog:service-list')}?{urlencode({'plan': self.pk})}"
 
     def natural_key(self) -> tuple[str, str]:

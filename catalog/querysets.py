@@ -1,8 +1,9 @@
 """Read paths of the catalog: every page and export starts from one of these."""
 
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.lookups import Exact
 
 
 class NaturalKeyQuerySet(models.QuerySet):
@@ -79,8 +80,35 @@ class TagQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("slug",)
 
 
+def other_municipality_count(service: str = ""):
+    """How many other municipalities plan the same idea as the service at ``service`` (a
+    lookup path such as ``"services__"``; empty for the queried service itself).
+
+    ``idea`` is the service's membership of an idea cluster (``analysis.ClusterMember``);
+    the cluster's ``municipality_count`` counts the municipalities of its published members,
+    kept current by ``analysis.spread``. A published member's own municipality is one of
+    them; a service in no cluster is planned nowhere else.
+    """
+    return Coalesce(F(f"{service}idea__cluster__municipality_count") - 1, 0)
+
+
 class PlanQuerySet(NaturalKeyQuerySet):
     natural_key_fields = ("municipality__code", "title")
+
+    def for_page(self):
+        """Each plan with its municipality and, in the same query, its published services:
+        ``service_count``, ``original_count`` (those whose idea no other municipality plans)
+        and ``original_share`` (percent of ``service_count``)."""
+        published = Q(services__is_published=True)
+        original = published & Q(Exact(other_municipality_count("services__"), 0))
+        counted = self.select_related("municipality__parent").annotate(
+            service_count=Count("services", filter=published),
+            original_count=Count("services", filter=original),
+        )
+        share = (
+            Cast(F("original_count"), models.FloatField()) * 100.0 / NullIf(F("service_count"), 0)
+        )
+        return counted.annotate(original_share=Coalesce(share, 0.0))
 
 
 class ServiceQuerySet(NaturalKeyQuerySet):
@@ -94,3 +122,22 @@ class ServiceQuerySet(NaturalKeyQuerySet):
         return self.select_related(
             "plan__municipality__parent", "category", "subcategory"
         ).prefetch_related("tags")
+
+    def by_field_with_spread(self):
+        """Services in the fields' order, then by name, each with its field and
+        ``other_municipality_count``, in one query."""
+        return (
+            self.select_related("category")
+            # A field's heading needs its names, address and place, not its definition.
+            .only(
+                "id",
+                "name",
+                "status",
+                "category__code",
+                "category__name_ko",
+                "category__name_en",
+                "category__order",
+            )
+            .annotate(other_municipality_count=other_municipality_count())
+            .order_by("category__order", "name", "id")
+        )

@@ -30,6 +30,7 @@ urlpatterns = [
         pages.municipality_detail,
         name="municipality-detail",
     ),
+    path("plans/<int:pk>/", pages.plan_detail, name="plan-detail"),
     path("categories/", pages.category_list, name="category-list"),
     path("categories/<slug:code>/", pages.category_detail, name="category-detail"),
     path("compare/", pages.compare, name="compare"),

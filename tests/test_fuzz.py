@@ -55,6 +55,7 @@ class Catalog:
     """Identifiers of the fuzzed dataset, for drawing real and unreal URL arguments."""
 
     service_ids: tuple[int, ...]
+    plan_ids: tuple[int, ...]
     municipality_codes: tuple[str, ...]
     category_codes: tuple[str, ...]
 
@@ -82,6 +83,7 @@ def dataset(django_db_setup, django_db_blocker) -> Catalog:
         call_command("find_duplicates", stdout=io.StringIO())
         yield Catalog(
             service_ids=tuple(Service.objects.values_list("pk", flat=True)),
+            plan_ids=tuple(Plan.objects.values_list("pk", flat=True)),
             municipality_codes=tuple(
                 Municipality.objects.filter(code__in=["11000", "41000"]).values_list(
                     "code", flat=True
@@ -132,6 +134,7 @@ FIXED_PAGES = (
 )
 PAGES_WITH_ARGUMENTS = (
     "catalog:service-detail",
+    "catalog:plan-detail",
     "catalog:municipality-detail",
     "catalog:category-detail",
 )
@@ -144,6 +147,9 @@ def page_path(dataset: Catalog, route: str) -> st.SearchStrategy[str]:
     arguments = {
         "catalog:service-detail": st.one_of(
             st.sampled_from(dataset.service_ids), st.integers(min_value=0, max_value=10**30)
+        ),
+        "catalog:plan-detail": st.one_of(
+            st.sampled_from(dataset.plan_ids), st.integers(min_value=0, max_value=10**30)
         ),
         "catalog:municipality-detail": st.one_of(
             st.sampled_from(dataset.municipality_codes),
@@ -196,7 +202,9 @@ def test_pages_never_fail_or_reflect_markup(dataset, route, data):
 
 @FUZZ
 @given(
-    prefix=st.sampled_from(["/", "/services/", "/municipalities/", "/categories/", "/analysis/"]),
+    prefix=st.sampled_from(
+        ["/", "/services/", "/plans/", "/municipalities/", "/categories/", "/analysis/"]
+    ),
     segments=st.lists(path_segments(), min_size=1, max_size=4),
     query=query_strings(),
 )

@@ -93,6 +93,16 @@ def service_list_url(municipality: Municipality) -> str:
     return f"{reverse('catalog:service-list')}?{urlencode(query)}"
 
 
+def plan_detail(request, pk: int):
+    plan = get_object_or_404(Plan.objects.for_page(), pk=pk)
+    context = {
+        "plan": plan,
+        "services": Service.objects.published().filter(plan=plan).by_field_with_spread(),
+        "structured_data": structured_data.plan_data(plan, request),
+    }
+    return render(request, "catalog/plan_detail.html", context)
+
+
 CATEGORY_RECENT_COUNT = 12
 
 
