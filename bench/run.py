@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -222,8 +223,10 @@ class Gunicorn:
                 time.sleep(0.2)
         while len(self.workers()) < 2 and time.time() < deadline:
             time.sleep(0.2)
-        for _ in range(4 if self.warm else 0):  # warm both workers
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/services/", timeout=30).read()
+        if self.warm:  # concurrent requests, so that both workers build their facet index
+            url = f"http://127.0.0.1:{PORT}/services/"
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda _: urllib.request.urlopen(url, timeout=60).read(), range(8)))
         return self
 
     def workers(self) -> list[int]:
@@ -369,12 +372,15 @@ def dedup_scale(sizes) -> list[tuple[int, float, float]]:
 
 
 def quality_lines() -> list[str]:
-    """The method's quality beside its speed: pair figures on both parts of the labelled set
-    (the test part held out when the method was frozen)."""
+    """The method's quality beside its speed: pair figures on the tuning names (in sample) and
+    on the held-out names (scored once when the method was frozen)."""
     from analysis import duplication
 
     names = duplication.municipality_names(ROOT / "fixtures" / "municipalities.json")
-    labelled = ROOT / "tests" / "analysis" / "labelled_services.csv"
+    parts = {
+        "tune (in sample)": (ROOT / "tests" / "analysis" / "labelled_services.csv", "tune"),
+        "held out": (ROOT / "tests" / "analysis" / "labelled_holdout.csv", "holdout"),
+    }
     lines = [
         f"Quality of the same method (lexicon {duplication.load_lexicon().version}), pairs of "
         "services of different municipalities:",
@@ -382,10 +388,10 @@ def quality_lines() -> list[str]:
         "| part | names | precision | recall | F1 |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for split in ("tune", "test"):
-        scores = duplication.evaluate(duplication.load_labelled(labelled, names, split=split))
+    for part, (path, split) in parts.items():
+        scores = duplication.evaluate(duplication.load_labelled(path, names, split=split))
         lines.append(
-            f"| {split} | {scores['records']} | {scores['precision']:.3f} | "
+            f"| {part} | {scores['records']} | {scores['precision']:.3f} | "
             f"{scores['recall']:.3f} | {scores['f1']:.3f} |"
         )
     return lines

@@ -162,8 +162,9 @@ def test_export_queries_do_not_grow_with_rows(client, make_service, django_asser
     for i in range(60):
         make_service(f"서비스 {i}")
     client.get("/services/")  # a visit has built the facet index, which holds the tags
-    # the revision (for the cached filter options, then the facet index), tags, services
-    with django_assert_num_queries(4):
+    # the revision (for the cached filter options, then the facet index), fields, sub-groups,
+    # plans, tags, services
+    with django_assert_num_queries(7):
         body(client.get(URL, {"format": "csv"}))
 
 
