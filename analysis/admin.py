@@ -19,8 +19,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Q
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -114,23 +114,9 @@ class IdeaClusterAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("묶은 까닭"))
     def why(self, obj):
-        reasons = learning.Reasons.of(obj.explanation)
-        if not reasons:
-            return _("아직 없습니다. 다음 분석 실행이 채웁니다.")
-        rows = []
-        if reasons.terms:
-            rows.append((_("공통 핵심어"), ", ".join(reasons.terms)))
-        if reasons.synonyms:
-            groups = "; ".join(f"{label}: {' = '.join(terms)}" for label, terms in reasons.synonyms)
-            rows.append((_("동의어(어휘집)"), groups))
-        if reasons.learned:
-            pairs = ", ".join(f"{a} = {b}" for a, b in reasons.learned)
-            rows.append((_("배운 같음(담당자 결정)"), pairs))
-        if reasons.similarity is not None:
-            rows.append((_("평균 유사도"), f"{reasons.similarity:.2f}"))
-        return format_html(
-            '<ul class="cluster-why">{}</ul>',
-            format_html_join("", "<li>{}: {}</li>", ((str(k), v) for k, v in rows)),
+        return render_to_string(
+            "analysis/includes/why_grouped.html",
+            {"reasons": learning.reason_rows(obj.explanation)},
         )
 
     def save_model(self, request, obj, form, change):

@@ -15,9 +15,8 @@ from catalog.models import Municipality, Service
 
 
 def shared_clusters() -> QuerySet:
-    """Clusters whose published members come from at least two municipalities (their
-    ``municipality_count`` and ``service_count`` are kept by ``analysis.spread``)."""
-    return IdeaCluster.objects.filter(municipality_count__gte=2)
+    """Clusters whose published members come from at least two municipalities."""
+    return IdeaCluster.objects.shared()
 
 
 def shared_cluster_ids() -> QuerySet:

@@ -373,6 +373,26 @@ class Reasons:
         return bool(self.terms or self.synonyms or self.learned or self.similarity is not None)
 
 
+def reason_rows(explanation) -> list[tuple[str, str]]:
+    """Each kind of reason with all its items, in words: the list of
+    ``analysis/includes/why_grouped.html`` on idea pages and in the admin (``describe`` says
+    the same in one line); empty for a cluster without an explanation."""
+    reasons = Reasons.of(explanation)
+    rows = []
+    if reasons.terms:
+        rows.append((_("공통 핵심어"), ", ".join(reasons.terms)))
+    if reasons.synonyms:
+        groups = "; ".join(f"{label}: {' = '.join(terms)}" for label, terms in reasons.synonyms)
+        rows.append((_("동의어(어휘집)"), groups))
+    if reasons.learned:
+        rows.append(
+            (_("배운 같음(담당자 결정)"), ", ".join(f"{a} = {b}" for a, b in reasons.learned))
+        )
+    if reasons.similarity is not None:
+        rows.append((_("평균 유사도"), f"{reasons.similarity:.2f}"))
+    return rows
+
+
 def describe(explanation, limit: int = 3) -> str:
     """One line: ``공통어 횡단보도; 동의어 쓰레기=폐기물; 배운 같음 주차공유=주차안내; 유사도 0.87``
     (at most ``limit`` items of each kind); empty for a cluster without an explanation."""

@@ -8,8 +8,10 @@ runs, and "not the same idea" decisions keep two services apart in every later r
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from analysis.querysets import IdeaClusterQuerySet
 from catalog.models import Service
 
 
@@ -93,6 +95,8 @@ class IdeaCluster(models.Model):
     created_at = models.DateTimeField(_("만든 날"), auto_now_add=True)
     updated_at = models.DateTimeField(_("고친 날"), auto_now=True)
 
+    objects = IdeaClusterQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("아이디어 묶음")
         verbose_name_plural = _("아이디어 묶음")
@@ -105,6 +109,10 @@ class IdeaCluster(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def get_absolute_url(self) -> str:
+        """The idea's page; only shared clusters (two or more municipalities) have one."""
+        return reverse("analysis:idea-detail", args=[self.pk])
 
 
 class MemberOrigin(models.TextChoices):

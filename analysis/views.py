@@ -1,13 +1,15 @@
-"""``/analysis/``: the issue paper's study, kept current; ``/analysis/method/``; exports."""
+"""``/analysis/``: the issue paper's study, kept current; ``/analysis/method/``; idea pages
+``/ideas/<id>/``; exports."""
 
 import dataclasses
 
 from django.http import FileResponse, Http404, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from analysis import duplication, figures, learning
+from analysis import duplication, figures, ideas, learning
 from analysis.method_notes import MEASURED_QUALITY, PARAMETER_HELP, RUN_HELP
+from analysis.models import IdeaCluster
 from analysis.shares import category_shares, municipality_matrix
 from analysis.worker import changes_waiting
 from catalog import revision
@@ -120,6 +122,12 @@ def _display(value) -> str:
     return str(value)
 
 
+def idea_detail(request, pk: int):
+    """An idea planned by two or more municipalities; any other cluster has no page."""
+    cluster = get_object_or_404(IdeaCluster.objects.for_page(), pk=pk)
+    return render(request, "analysis/idea_detail.html", {"page": ideas.page_of(cluster)})
+
+
 # -- exports ----------------------------------------------------------------------------
 
 SHARE_COLUMNS = ("category_code", "category_name", "service_count", "share_percent")
@@ -145,6 +153,7 @@ CLUSTER_COLUMNS = (
     "service_name",
     "similarity",
     "why",
+    "idea_url",
 )
 MUNICIPALITY_COLUMNS = (
     "municipality_code",
@@ -167,7 +176,7 @@ def export(request, table: str):
     tables = {
         "shares": (SHARE_COLUMNS, _share_rows),
         "matrix": (MATRIX_COLUMNS, _matrix_rows),
-        "clusters": (CLUSTER_COLUMNS, _cluster_rows),
+        "clusters": (CLUSTER_COLUMNS, lambda _services: _cluster_rows(request)),
         "municipalities": (MUNICIPALITY_COLUMNS, _municipality_rows),
     }
     if table not in tables:
@@ -209,14 +218,18 @@ def _matrix_rows(services):
             }
 
 
-def _cluster_rows(_services):
+def _cluster_rows(request):
     """Clusters are catalogue-wide; the scope does not narrow them."""
     municipality_counts = dict(figures.shared_clusters().values_list("pk", "municipality_count"))
     why: dict[int, str] = {}  # one line per cluster, whatever its size
+    idea_urls: dict[int, str] = {}
     for member in figures.shared_members().iterator(2000):
         municipality = member.service.plan.municipality
         if member.cluster_id not in why:
             why[member.cluster_id] = learning.describe(member.cluster.explanation)
+            idea_urls[member.cluster_id] = request.build_absolute_uri(
+                member.cluster.get_absolute_url()
+            )
         yield {
             "cluster_id": member.cluster_id,
             "cluster_label": member.cluster.label,
@@ -228,6 +241,7 @@ def _cluster_rows(_services):
             "service_name": member.service.name,
             "similarity": round(member.similarity, 4),
             "why": why[member.cluster_id],
+            "idea_url": idea_urls[member.cluster_id],
         }
 
 
@@ -242,4 +256,73 @@ def _municipality_rows(_services):
             "shared_service_count": row.shared_count,
             "unique_service_count": row.unique_count,
             "differentiation_index": row.differentiation,
+        }
+
+
+IDEA_SERVICE_COLUMNS = (
+    "idea_id",
+    "idea_label",
+    "plan_year",
+    "first_adopter",
+    "service_id",
+    "service_name",
+    "service_url",
+    "municipality_code",
+    "municipality_name",
+    "sido_name",
+    "plan_id",
+    "plan_title",
+    "plan_url",
+    "category_code",
+    "category_name",
+    "similarity",
+)
+TIMELINE_COLUMNS = ("year", "service_count", "cumulative_service_count")
+
+
+def idea_export(request, pk: int):
+    """The idea page's table of services, every one of them (the page lists the first)."""
+    cluster = get_object_or_404(IdeaCluster.objects.shared(), pk=pk)
+    return csv_response(
+        _idea_service_rows(cluster, request),
+        IDEA_SERVICE_COLUMNS,
+        dated(f"smartcity-idea-{cluster.pk}", "csv"),
+    )
+
+
+def idea_timeline(request, pk: int):
+    """The numbers of the idea page's timeline chart."""
+    cluster = get_object_or_404(IdeaCluster.objects.shared(), pk=pk)
+    chart = ideas.timeline(ideas.year_counts(ideas.services_of(cluster)))
+    rows = (
+        {"year": bar.label, "service_count": bar.value, "cumulative_service_count": bar.cumulative}
+        for bar in chart.bars
+    )
+    return csv_response(
+        rows, TIMELINE_COLUMNS, dated(f"smartcity-idea-{cluster.pk}-timeline", "csv")
+    )
+
+
+def _idea_service_rows(cluster: IdeaCluster, request):
+    services = ideas.services_of(cluster)
+    first_year = ideas.first_year(ideas.year_counts(services))
+    for service in ideas.in_year_order(services).iterator(2000):
+        plan, municipality = service.plan, service.plan.municipality
+        yield {
+            "idea_id": cluster.pk,
+            "idea_label": cluster.label,
+            "plan_year": plan.start_year,
+            "first_adopter": ideas.is_first_adopter(plan.start_year, first_year),
+            "service_id": service.pk,
+            "service_name": service.name,
+            "service_url": request.build_absolute_uri(service.get_absolute_url()),
+            "municipality_code": municipality.code,
+            "municipality_name": str(municipality),
+            "sido_name": (municipality.parent or municipality).name,
+            "plan_id": plan.pk,
+            "plan_title": plan.title,
+            "plan_url": request.build_absolute_uri(plan.get_absolute_url()),
+            "category_code": service.category.code,
+            "category_name": service.category.name_ko,
+            "similarity": round(service.idea.similarity, 4),
         }

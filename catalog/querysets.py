@@ -32,6 +32,17 @@ class MunicipalityQuerySet(NaturalKeyQuerySet):
             service_count=Count("plans__services", filter=published, distinct=True),
         )
 
+    def planning(self, services: models.QuerySet):
+        """The municipalities that plan any of ``services``, each with its 시·도 and
+        ``service_count`` (how many of them it plans), in code order, in one query."""
+        planned = Q(plans__services__in=services)
+        return (
+            self.filter(planned)
+            .annotate(service_count=Count("plans__services", filter=planned))
+            .select_related("parent")
+            .order_by("code")
+        )
+
     def for_directory(self):
         """Every municipality with its plan and published-service counts, in one query.
 
@@ -122,6 +133,37 @@ class ServiceQuerySet(NaturalKeyQuerySet):
         return self.select_related(
             "plan__municipality__parent", "category", "subcategory"
         ).prefetch_related("tags")
+
+    def by_plan_year(self):
+        """Services by their plan's first year (plans without one last), then municipality
+        and name, each with its plan, municipality, 시·도 and field."""
+        return self.select_related("plan__municipality__parent", "category").order_by(
+            F("plan__start_year").asc(nulls_last=True), "plan__municipality__code", "name", "id"
+        )
+
+    def counts_by_plan_year(self):
+        """(plan's first year, number of services) rows in year order, ``None`` last."""
+        return (
+            self.order_by()
+            .values_list("plan__start_year")
+            .annotate(service_count=Count("pk"))
+            .order_by(F("plan__start_year").asc(nulls_last=True))
+        )
+
+    def counts_by_sido(self):
+        """Per 시·도 (by code; a 시·도's own plans count for it): ``municipality_count`` and
+        ``service_count``, most municipalities first."""
+        return (
+            self.order_by()
+            .values(
+                sido_code=Coalesce("plan__municipality__parent__code", "plan__municipality__code")
+            )
+            .annotate(
+                municipality_count=Count("plan__municipality", distinct=True),
+                service_count=Count("pk"),
+            )
+            .order_by("-municipality_count", "-service_count", "sido_code")
+        )
 
     def by_field_with_spread(self):
         """Services in the fields' order, then by name, each with its field and

@@ -9,7 +9,7 @@ NAVIGATION = (
     (_("분야"), "catalog:category-list", ("catalog:category-detail",)),
     (_("자치단체"), "catalog:municipality-list", ("catalog:municipality-detail",)),
     (_("비교"), "catalog:compare", ()),
-    (_("분석"), "analysis:dashboard", ("analysis:method",)),
+    (_("분석"), "analysis:dashboard", ("analysis:method", "analysis:idea-detail")),
 )
 
 

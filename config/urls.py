@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("analysis/", include("analysis.urls")),
+    # /analysis/… and the idea pages /ideas/<id>/.
+    path("", include("analysis.urls")),
     path("", include("catalog.urls")),
 ]

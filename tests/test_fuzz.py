@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from analysis.models import IdeaCluster
 from catalog.models import Category, Municipality, Plan, Service
 from catalog.views.exports import COLUMNS
 from catalog.views.exports import FORMATS as SERVICE_EXPORT_FORMATS
@@ -56,6 +57,7 @@ class Catalog:
 
     service_ids: tuple[int, ...]
     plan_ids: tuple[int, ...]
+    cluster_ids: tuple[int, ...]
     municipality_codes: tuple[str, ...]
     category_codes: tuple[str, ...]
 
@@ -84,6 +86,7 @@ def dataset(django_db_setup, django_db_blocker) -> Catalog:
         yield Catalog(
             service_ids=tuple(Service.objects.values_list("pk", flat=True)),
             plan_ids=tuple(Plan.objects.values_list("pk", flat=True)),
+            cluster_ids=tuple(IdeaCluster.objects.values_list("pk", flat=True)),
             municipality_codes=tuple(
                 Municipality.objects.filter(code__in=["11000", "41000"]).values_list(
                     "code", flat=True
@@ -137,6 +140,9 @@ PAGES_WITH_ARGUMENTS = (
     "catalog:plan-detail",
     "catalog:municipality-detail",
     "catalog:category-detail",
+    "analysis:idea-detail",
+    "analysis:idea-export",
+    "analysis:idea-timeline",
 )
 
 
@@ -144,6 +150,9 @@ def page_path(dataset: Catalog, route: str) -> st.SearchStrategy[str]:
     """A public page's paths: its real arguments and unreal ones."""
     if route in FIXED_PAGES:
         return st.just(reverse(route))
+    clusters = st.one_of(
+        st.sampled_from(dataset.cluster_ids), st.integers(min_value=0, max_value=10**30)
+    )
     arguments = {
         "catalog:service-detail": st.one_of(
             st.sampled_from(dataset.service_ids), st.integers(min_value=0, max_value=10**30)
@@ -159,6 +168,9 @@ def page_path(dataset: Catalog, route: str) -> st.SearchStrategy[str]:
             st.sampled_from(dataset.category_codes),
             st.from_regex(r"[-a-zA-Z0-9_]+", fullmatch=True),
         ),
+        "analysis:idea-detail": clusters,
+        "analysis:idea-export": clusters,
+        "analysis:idea-timeline": clusters,
     }[route]
     return arguments.map(lambda argument: reverse(route, args=[argument]))
 
@@ -203,7 +215,15 @@ def test_pages_never_fail_or_reflect_markup(dataset, route, data):
 @FUZZ
 @given(
     prefix=st.sampled_from(
-        ["/", "/services/", "/plans/", "/municipalities/", "/categories/", "/analysis/"]
+        [
+            "/",
+            "/services/",
+            "/plans/",
+            "/ideas/",
+            "/municipalities/",
+            "/categories/",
+            "/analysis/",
+        ]
     ),
     segments=st.lists(path_segments(), min_size=1, max_size=4),
     query=query_strings(),

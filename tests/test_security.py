@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from analysis.models import IdeaCluster
 from catalog.models import Category, Plan, Service
 from config.security import client_ip
 from tests.test_settings import GOOD_SECRET
@@ -212,6 +213,7 @@ def public_urls() -> list[str]:
         reverse("catalog:compare") + "?m=41280&m=11000",
         reverse("analysis:dashboard"),
         reverse("analysis:method"),
+        IdeaCluster.objects.shared().order_by("pk").first().get_absolute_url(),
         reverse("admin:login"),
     ]
 

@@ -329,7 +329,7 @@ def test_a_method_cluster_explains_shared_terms_and_synonyms(client, add):
 
 
 def test_cluster_export_appends_why_and_keeps_its_columns(client, learned_parking):
-    assert CLUSTER_COLUMNS[:-1] == (
+    assert CLUSTER_COLUMNS[:-2] == (
         "cluster_id",
         "cluster_label",
         "confirmed",
@@ -340,7 +340,7 @@ def test_cluster_export_appends_why_and_keeps_its_columns(client, learned_parkin
         "service_name",
         "similarity",
     )
-    assert CLUSTER_COLUMNS[-1] == "why"
+    assert CLUSTER_COLUMNS[-2:] == ("why", "idea_url")
     response = client.get(reverse("analysis:export", args=["clusters"]))
     rows = list(
         csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))

@@ -1,0 +1,145 @@
+"""Charts drawn on the server: the geometry of an SVG, for a template to draw.
+
+Pages carry no JavaScript and load nothing from elsewhere, so a chart is computed here in the
+coordinates of a fixed view box (the stylesheet scales it to the page) and drawn by a template
+in ``templates/includes/charts/``. A page shows the same numbers in a table beside the chart,
+read from the same geometry, so the two cannot disagree.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+WIDTH = 640
+HEIGHT = 300
+# Room for the tick labels (left), the x labels (bottom) and the legend (top).
+PLOT_LEFT = 48
+PLOT_RIGHT = WIDTH - 16
+PLOT_TOP = 40
+PLOT_BOTTOM = HEIGHT - 36
+BAR_SHARE_OF_SLOT = 0.6
+MOST_TICKS = 5
+# Past this many bars, only every n-th x label is written, so labels never overlap.
+MOST_X_LABELS = 12
+# Where the legend's second entry starts, after the first one's label.
+LEGEND_GAP = 230
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One label's bar and its point on the cumulative line."""
+
+    label: str
+    value: int
+    cumulative: int
+    x: float
+    y: float
+    width: float
+    height: float
+    centre: float
+    line_y: float
+    labelled: bool
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    y: float
+
+
+@dataclass(frozen=True)
+class BarsWithCumulative:
+    """Bars of each value and a line of their running total, on one count axis."""
+
+    bars: tuple[Bar, ...]
+    ticks: tuple[Tick, ...]
+    width: int = WIDTH
+    height: int = HEIGHT
+    plot_left: int = PLOT_LEFT
+    plot_right: int = PLOT_RIGHT
+    plot_top: int = PLOT_TOP
+    plot_bottom: int = PLOT_BOTTOM
+
+    @property
+    def line_points(self) -> str:
+        """The cumulative line as an SVG ``points`` attribute."""
+        return " ".join(f"{bar.centre},{bar.line_y}" for bar in self.bars)
+
+    @property
+    def total(self) -> int:
+        return self.bars[-1].cumulative if self.bars else 0
+
+    @property
+    def first_label(self) -> str:
+        return self.bars[0].label if self.bars else ""
+
+    @property
+    def last_label(self) -> str:
+        return self.bars[-1].label if self.bars else ""
+
+    @property
+    def x_label_y(self) -> int:
+        return self.plot_bottom + 20
+
+    @property
+    def tick_label_x(self) -> int:
+        return self.plot_left - 6
+
+    @property
+    def legend_gap(self) -> int:
+        return LEGEND_GAP
+
+
+def tick_step(largest: int, most_ticks: int = MOST_TICKS) -> int:
+    """The smallest whole step of 1, 2 or 5 × 10ⁿ that covers ``largest`` in at most
+    ``most_ticks`` steps: 7 → 2, 23 → 5, 140 → 50."""
+    if largest <= most_ticks:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(largest / most_ticks))
+    for multiple in (1, 2, 5):
+        if multiple * magnitude * most_ticks >= largest:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def _rounded(value: float) -> float:
+    return round(value, 1)
+
+
+def bars_with_cumulative(series: Sequence[tuple[str, int]]) -> BarsWithCumulative:
+    """The geometry of ``series`` ((label, value) in order) as bars with a cumulative line.
+
+    Bars and line share one axis, from 0 to a round number at or above the running total.
+    """
+    totals = list(accumulate(value for _label, value in series))
+    total = totals[-1] if totals else 0
+    step = tick_step(total)
+    top = max(step, math.ceil(total / step) * step)
+    plot_height = PLOT_BOTTOM - PLOT_TOP
+    slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(series), 1)
+    width = slot * BAR_SHARE_OF_SLOT
+    label_every = math.ceil(len(series) / MOST_X_LABELS) or 1
+
+    def y_of(value: int) -> float:
+        return _rounded(PLOT_BOTTOM - value / top * plot_height)
+
+    bars = []
+    for index, ((label, value), cumulative) in enumerate(zip(series, totals, strict=True)):
+        left = PLOT_LEFT + index * slot + (slot - width) / 2
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                cumulative=cumulative,
+                x=_rounded(left),
+                y=y_of(value),
+                width=_rounded(width),
+                height=_rounded(PLOT_BOTTOM - y_of(value)),
+                centre=_rounded(left + width / 2),
+                line_y=y_of(cumulative),
+                labelled=index % label_every == 0,
+            )
+        )
+    ticks = tuple(Tick(value, y_of(value)) for value in range(0, top + 1, step))
+    return BarsWithCumulative(bars=tuple(bars), ticks=ticks)
