@@ -8,7 +8,7 @@ read from the same geometry, so the two cannot disagree.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
 WIDTH = 640
@@ -31,8 +31,8 @@ class Bar:
     """One label's bar and its point on the cumulative line."""
 
     label: str
-    value: int
-    cumulative: int
+    value: float
+    cumulative: float
     x: float
     y: float
     width: float
@@ -60,6 +60,7 @@ class BarsWithCumulative:
     plot_right: int = PLOT_RIGHT
     plot_top: int = PLOT_TOP
     plot_bottom: int = PLOT_BOTTOM
+    show_line: bool = True
 
     @property
     def line_points(self) -> str:
@@ -116,12 +117,28 @@ def bars_with_cumulative(series: Sequence[tuple[str, int]]) -> BarsWithCumulativ
     total = totals[-1] if totals else 0
     step = tick_step(total)
     top = max(step, math.ceil(total / step) * step)
+    return _geometry(series, totals, top, step)
+
+
+PERCENT_STEP = 20
+
+
+def percent_bars(series: Sequence[tuple[str, float]]) -> BarsWithCumulative:
+    """The geometry of ``series`` ((label, percent) in order) as bars on a 0–100 axis, without
+    a line: a running total of shares means nothing."""
+    chart = _geometry(series, [0.0] * len(series), 100, PERCENT_STEP)
+    return replace(chart, show_line=False)
+
+
+def _geometry(series, totals, top: int, step: int) -> BarsWithCumulative:
+    """Bars of ``series`` and line points of ``totals`` on one axis from 0 to ``top``, ticked
+    every ``step``."""
     plot_height = PLOT_BOTTOM - PLOT_TOP
     slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(series), 1)
     width = slot * BAR_SHARE_OF_SLOT
     label_every = math.ceil(len(series) / MOST_X_LABELS) or 1
 
-    def y_of(value: int) -> float:
+    def y_of(value: float) -> float:
         return _rounded(PLOT_BOTTOM - value / top * plot_height)
 
     bars = []

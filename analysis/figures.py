@@ -6,7 +6,7 @@ municipalities. Every figure here is computed by the database.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
 from analysis.shares import share
@@ -156,12 +156,82 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
         Similarity(
             other,
             common[other.pk],
-            common[other.pk] / (ideas[municipality.pk] + ideas[other.pk] - common[other.pk]),
+            jaccard(common[other.pk], ideas[municipality.pk], ideas[other.pk]),
         )
         for other in Municipality.objects.filter(pk__in=common).select_related("parent")
     ]
     results.sort(key=lambda s: (-s.jaccard, -s.common, s.municipality.code))
     return results[:limit]
+
+
+def jaccard(common: int, ideas_of_one: int, ideas_of_other: int) -> float:
+    """Common ideas / ideas of either municipality."""
+    return common / (ideas_of_one + ideas_of_other - common)
+
+
+# Below this many published services, a municipality is left out of the nationwide pairs: two
+# one-service cities planning the same idea would be identical and top the list.
+PAIR_MINIMUM_SERVICES = 5
+PAIRS_SHOWN = 20
+
+
+@dataclass
+class SimilarPair:
+    first: Municipality
+    second: Municipality
+    common: int
+    jaccard: float  # 0–1
+
+
+def similar_pairs(limit: int = PAIRS_SHOWN) -> list[SimilarPair]:
+    """The pairs of municipalities (each with ``PAIR_MINIMUM_SERVICES`` or more published
+    services) whose portfolios share the most ideas, by the Jaccard index of
+    ``similar_municipalities``; counted once per revision of the data."""
+
+    def rank() -> list[SimilarPair]:
+        pairs = _pairs_sharing_ideas()
+        # Every eligible municipality, so the queries do not depend on whether pairs exist.
+        names = _large_enough().select_related("parent").in_bulk()
+        ideas = idea_counts()
+        results = [
+            SimilarPair(names[a], names[b], common, jaccard(common, ideas[a], ideas[b]))
+            for a, b, common in pairs
+        ]
+        results.sort(key=lambda p: (-p.jaccard, -p.common, p.first.code, p.second.code))
+        return results[:limit]
+
+    return revision.cached("similar-pairs", str(limit), rank)
+
+
+def _pairs_sharing_ideas() -> list[tuple[int, int, int]]:
+    """(municipality, other municipality, shared ideas) for every pair of large enough
+    municipalities sharing an idea, each pair once, counted by one self-join."""
+    large_enough = _large_enough().values("pk")
+    other = "cluster__members__service__plan__municipality"  # a second member of the idea
+    return list(
+        ClusterMember.objects.filter(
+            cluster__in=shared_cluster_ids(),
+            service__is_published=True,
+            service__plan__municipality__in=large_enough,
+            cluster__members__service__is_published=True,
+            cluster__members__service__plan__municipality__in=large_enough,
+            service__plan__municipality__lt=F(other),
+        )
+        .values_list("service__plan__municipality", other)
+        .annotate(common=Count("cluster", distinct=True))
+        .order_by()
+    )
+
+
+def _large_enough() -> QuerySet:
+    """Municipalities with ``PAIR_MINIMUM_SERVICES`` or more published services."""
+    return Municipality.objects.filter(
+        pk__in=Municipality.objects.annotate(
+            published=Count("plans__services", filter=Q(plans__services__is_published=True))
+        )
+        .filter(published__gte=PAIR_MINIMUM_SERVICES)
+        .values("pk")
+    )
 
 
 def idea_counts() -> dict[int, int]:

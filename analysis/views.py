@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from analysis import duplication, figures, ideas, learning
+from analysis import diffusion, duplication, figures, ideas, learning
 from analysis.method_notes import MEASURED_QUALITY, PARAMETER_HELP, RUN_HELP
 from analysis.models import IdeaCluster
 from analysis.shares import category_shares, municipality_matrix
@@ -18,6 +18,7 @@ from catalog.models import Service
 from catalog.spreadsheets import csv_response, dated, xlsx_response
 
 TOP_IDEAS = 20
+TOP_DIFFUSION = 10
 SCOPE_FIELDS_SHOWN = ("sido", "kind", "year_from", "year_to")
 SCOPE_PARAMETERS = ("sido", "municipality", "kind", "category", "year_from", "year_to", "q")
 
@@ -54,9 +55,24 @@ def _dashboard_figures(scope: ServiceFilter) -> dict:
         "rate": figures.duplication_rate(services),
         "ideas": list(figures.most_copied(TOP_IDEAS)),
         "municipalities": figures.ranked_municipalities(),
+        **_diffusion_figures(services),
+        "similar_pairs": figures.similar_pairs(),
+        "pair_minimum_services": figures.PAIR_MINIMUM_SERVICES,
         "run": run,
         # Fixed for a revision (a successful run moves it), so it is cached with the figures.
         "changes_waiting": changes_waiting(run),
+    }
+
+
+def _diffusion_figures(services) -> dict:
+    copied = diffusion.copied_share_per_year(services)
+    return {
+        "spread": list(diffusion.by_spread(services)[:TOP_DIFFUSION]),
+        "speed": diffusion.by_speed(services)[:TOP_DIFFUSION],
+        "speed_adopter": diffusion.SPEED_ADOPTER,
+        "new_ideas": diffusion.new_ideas_per_year(services),
+        "copied": copied,
+        "copied_chart": diffusion.copied_share_chart(copied),
     }
 
 
@@ -165,6 +181,26 @@ MUNICIPALITY_COLUMNS = (
     "differentiation_index",
 )
 
+NEW_IDEA_COLUMNS = ("year", "new_idea_count", "cumulative_idea_count")
+COPIED_SHARE_COLUMNS = ("year", "service_count", "copied_service_count", "copied_share_percent")
+IDEA_SPEED_COLUMNS = (
+    "idea_id",
+    "idea_label",
+    "municipality_count",
+    "first_year",
+    "fifth_adopter_year",
+    "years_to_fifth_adopter",
+    "idea_url",
+)
+SIMILAR_PAIR_COLUMNS = (
+    "municipality_code",
+    "municipality_name",
+    "other_municipality_code",
+    "other_municipality_name",
+    "common_idea_count",
+    "jaccard",
+)
+
 
 def export(request, table: str):
     export_format = request.GET.get("format", "csv")
@@ -178,6 +214,10 @@ def export(request, table: str):
         "matrix": (MATRIX_COLUMNS, _matrix_rows),
         "clusters": (CLUSTER_COLUMNS, lambda _services: _cluster_rows(request)),
         "municipalities": (MUNICIPALITY_COLUMNS, _municipality_rows),
+        "new-ideas": (NEW_IDEA_COLUMNS, _new_idea_rows),
+        "copied-share": (COPIED_SHARE_COLUMNS, _copied_share_rows),
+        "idea-speed": (IDEA_SPEED_COLUMNS, lambda services: _idea_speed_rows(services, request)),
+        "similar-pairs": (SIMILAR_PAIR_COLUMNS, _similar_pair_rows),
     }
     if table not in tables:
         raise Http404
@@ -256,6 +296,52 @@ def _municipality_rows(_services):
             "shared_service_count": row.shared_count,
             "unique_service_count": row.unique_count,
             "differentiation_index": row.differentiation,
+        }
+
+
+def _new_idea_rows(services):
+    for bar in diffusion.new_ideas_per_year(services).bars:
+        yield {
+            "year": bar.label,
+            "new_idea_count": bar.value,
+            "cumulative_idea_count": bar.cumulative,
+        }
+
+
+def _copied_share_rows(services):
+    for row in diffusion.copied_share_per_year(services):
+        yield {
+            "year": row.year,
+            "service_count": row.service_count,
+            "copied_service_count": row.copied_count,
+            "copied_share_percent": row.percent,
+        }
+
+
+def _idea_speed_rows(services, request):
+    """Every idea with a fifth adopter in the scope, fastest first."""
+    for idea in diffusion.by_speed(services):
+        yield {
+            "idea_id": idea.pk,
+            "idea_label": idea.label,
+            "municipality_count": idea.adopters,
+            "first_year": idea.first_year,
+            "fifth_adopter_year": idea.speed_year,
+            "years_to_fifth_adopter": idea.years_to_speed_adopter,
+            "idea_url": request.build_absolute_uri(idea.get_absolute_url()),
+        }
+
+
+def _similar_pair_rows(_services):
+    """Nationwide; the scope does not narrow them."""
+    for pair in figures.similar_pairs():
+        yield {
+            "municipality_code": pair.first.code,
+            "municipality_name": str(pair.first),
+            "other_municipality_code": pair.second.code,
+            "other_municipality_name": str(pair.second),
+            "common_idea_count": pair.common,
+            "jaccard": round(pair.jaccard, 4),
         }
 
 

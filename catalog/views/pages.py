@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from analysis.comparison import IdeaComparison, compare_ideas
 from catalog import national, panels, structured_data
 from catalog.models import Category, Municipality, Plan, Service
 
@@ -223,8 +224,10 @@ def compare(request):
         request.GET.getlist("m"), {municipality.code: municipality for municipality in directory}
     )
     rows: list[CompareRow] = []
+    ideas: IdeaComparison | None = None
     if len(selected) >= COMPARE_MIN:
         rows = compare_rows(selected)
+        ideas = compare_ideas(selected)
     slots = [
         {"number": number, "code": selected[number - 1].code if number <= len(selected) else ""}
         for number in range(1, COMPARE_MAX + 1)
@@ -235,6 +238,8 @@ def compare(request):
         "selected": selected,
         "notices": notices,
         "rows": rows,
+        "ideas": ideas,
+        "shared_cluster_ids": ideas.shared_cluster_ids if ideas else set(),
         "compare_min": COMPARE_MIN,
         "compare_max": COMPARE_MAX,
     }
@@ -242,7 +247,8 @@ def compare(request):
 
 
 def compare_rows(selected: list[Municipality]) -> list[CompareRow]:
-    """One row per field: each municipality's count, share and services, in two queries."""
+    """One row per field: each municipality's count, share and services (each with its
+    ``idea_cluster_id``, or None), in two queries."""
     published = Service.objects.published()
     categories = Category.objects.all()
     for index, municipality in enumerate(selected):
@@ -253,6 +259,7 @@ def compare_rows(selected: list[Municipality]) -> list[CompareRow]:
         published.filter(plan__municipality__in=selected)
         .select_related("plan")
         .only("id", "name", "category_id", "plan__id", "plan__municipality_id")
+        .annotate(idea_cluster_id=F("idea__cluster_id"))
         .order_by("name", "id")
     )
     listed: dict[tuple[int, int], list[Service]] = {}

@@ -372,7 +372,7 @@ QUERY_COUNTS = [
     ("/categories/", 3),
     ("/compare/", 1),
     ("/compare/?m=41280&m=abc", 1),
-    ("/compare/?m=41280&m=48250&m=41190", 3),
+    ("/compare/?m=41280&m=48250&m=41190", 6),
     ("/municipalities/41280/", 12),
     ("/municipalities/36000/", 13),
     ("/municipalities/41000/", 13),
