@@ -134,6 +134,7 @@ def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from analysis.models import IdeaCluster
     from catalog.models import Category, Municipality, Service, Tag
 
     rng = random.Random(11)
@@ -143,6 +144,7 @@ def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
     locals_ = list(Municipality.objects.local().values_list("code", flat=True))
     tags = list(Tag.objects.values_list("slug", flat=True))
     service_ids = list(Service.objects.values_list("pk", flat=True)[::97])
+    idea_ids = list(IdeaCluster.objects.shared().values_list("pk", flat=True)[:500])
     words = ["가로등", "주차", "CCTV", "안내", "드론", "관광", "감지", "버스", "쉼터", "돌봄"]
     statuses = ["planned", "built", "operating"]
 
@@ -174,7 +176,18 @@ def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
             "/services/",
             {"tag": rng.choice(tags), "kind": "master_plan", "per_page": 100},
         ),
+        "idea page": lambda: (f"/ideas/{rng.choice(idea_ids)}/", {}),
+        "analysis dashboard, first view after an edit": lambda: (
+            edit_one_service() or "/analysis/",
+            {},
+        ),
     }
+
+    def edit_one_service():
+        """A staff edit: the revision moves, so nothing the dashboard cached still holds."""
+        service = Service.objects.get(pk=rng.choice(service_ids))
+        service.save()
+
     rows = []
     for label, make in cases.items():
         times, queries = [], []

@@ -119,7 +119,8 @@ def test_visitor_finds_parking_by_province_compares_cities_exports_and_reads_eng
 
     compare(page, "수원시", "강남구")
     assert parse_qs(urlsplit(page.url).query)["m"] == ["41110", "11680"]
-    table = page.get_by_role("table")
+    # The field table (captioned "분야별로 …"); the idea-similarity matrix repeats the names.
+    table = page.get_by_role("table", name=re.compile("^분야별로"))
     expect(table.get_by_role("columnheader", name="경기도 수원시")).to_be_visible()
     expect(table.get_by_role("columnheader", name="서울특별시 강남구")).to_be_visible()
     expect(table.get_by_role("link", name=SUWON_PARKING)).to_be_visible()
