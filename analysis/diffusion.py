@@ -8,7 +8,8 @@ arranges the counted rows (one per idea or per year, never one per service).
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
+from django.db import connection
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from analysis import charts, ideas
@@ -110,23 +111,57 @@ class CopiedShare:
 def copied_share_per_year(services: QuerySet) -> list[CopiedShare]:
     """The issue paper's critique as a series: each plan year's share of ``services`` whose
     idea was planned earlier elsewhere. "Earlier elsewhere" looks at every published service
-    of the catalog, whatever the scope: an idea copied from outside the scope is copied."""
-    planned_earlier_elsewhere = Exists(
-        ClusterMember.objects.filter(
-            cluster=OuterRef("idea__cluster"),
-            service__is_published=True,
-            service__plan__start_year__lt=OuterRef("plan__start_year"),
-        ).exclude(service__plan__municipality=OuterRef("plan__municipality"))
-    )
-    rows = (
+    of the catalog, whatever the scope: an idea copied from outside the scope is copied.
+
+    A service of municipality *m* in year *y* was planned earlier elsewhere when another
+    municipality's earliest year in the idea is before *y*. That earliest year among the
+    others is the idea's first year, unless *m* alone holds the first year, in which case it is
+    the idea's second year. So each idea needs only its first year, how many municipalities
+    share it, and its second year: one pass over the members, not one per service.
+    """
+    scope = (
         services.filter(plan__start_year__isnull=False)
-        .alias(copied=planned_earlier_elsewhere)
+        .annotate(year=F("plan__start_year"), place=F("plan__municipality_id"))
+        .values("id", "year", "place")
         .order_by()
-        .values_list("plan__start_year")
-        .annotate(total=Count("pk"), copied_total=Count("pk", filter=Q(copied=True)))
-        .order_by("plan__start_year")
     )
-    return [CopiedShare(year, total, copied) for year, total, copied in rows]
+    earliest = (
+        ClusterMember.objects.filter(
+            service__is_published=True, service__plan__start_year__isnull=False
+        )
+        .values(idea=F("cluster_id"), place=F("service__plan__municipality_id"))
+        .annotate(year=Min("service__plan__start_year"))
+        .order_by()
+    )
+    scope_sql, scope_params = scope.query.sql_with_params()
+    earliest_sql, earliest_params = earliest.query.sql_with_params()
+    members = connection.ops.quote_name(ClusterMember._meta.db_table)
+    sql = f"""
+        WITH scope AS ({scope_sql}),
+        earliest AS ({earliest_sql}),
+        firsts AS (SELECT idea, MIN(year) AS first_year FROM earliest GROUP BY idea),
+        ideas AS (
+            SELECT e.idea, f.first_year,
+                SUM(CASE WHEN e.year = f.first_year THEN 1 ELSE 0 END) AS first_places,
+                MIN(CASE WHEN e.year > f.first_year THEN e.year END) AS second_year
+            FROM earliest e JOIN firsts f ON f.idea = e.idea
+            GROUP BY e.idea, f.first_year
+        )
+        SELECT s.year, COUNT(*), SUM(CASE WHEN (
+            CASE WHEN own.year = i.first_year AND i.first_places = 1
+                THEN i.second_year ELSE i.first_year END
+        ) < s.year THEN 1 ELSE 0 END)
+        FROM scope s
+        LEFT JOIN {members} m ON m.service_id = s.id
+        LEFT JOIN earliest own ON own.idea = m.cluster_id AND own.place = s.place
+        LEFT JOIN ideas i ON i.idea = m.cluster_id
+        GROUP BY s.year
+        ORDER BY s.year
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*scope_params, *earliest_params))
+        rows = cursor.fetchall()
+    return [CopiedShare(year, total, copied or 0) for year, total, copied in rows]
 
 
 def copied_share_chart(series: list[CopiedShare]) -> charts.BarsWithCumulative:

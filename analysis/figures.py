@@ -6,6 +6,7 @@ municipalities. Every figure here is computed by the database.
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
@@ -205,22 +206,33 @@ def similar_pairs(limit: int = PAIRS_SHOWN) -> list[SimilarPair]:
 
 def _pairs_sharing_ideas() -> list[tuple[int, int, int]]:
     """(municipality, other municipality, shared ideas) for every pair of large enough
-    municipalities sharing an idea, each pair once, counted by one self-join."""
-    large_enough = _large_enough().values("pk")
-    other = "cluster__members__service__plan__municipality"  # a second member of the idea
-    return list(
+    municipalities sharing an idea, each pair once.
+
+    The ideas' members are first reduced to distinct (idea, municipality) rows, then those are
+    joined to themselves: a join of the members themselves would pair every service of an idea
+    with every other (minutes at 100,000 services).
+    """
+    memberships = (
         ClusterMember.objects.filter(
             cluster__in=shared_cluster_ids(),
             service__is_published=True,
-            service__plan__municipality__in=large_enough,
-            cluster__members__service__is_published=True,
-            cluster__members__service__plan__municipality__in=large_enough,
-            service__plan__municipality__lt=F(other),
+            service__plan__municipality__in=_large_enough().values("pk"),
         )
-        .values_list("service__plan__municipality", other)
-        .annotate(common=Count("cluster", distinct=True))
+        .annotate(idea=F("cluster_id"), place=F("service__plan__municipality_id"))
+        .values("idea", "place")
+        .distinct()
         .order_by()
     )
+    sql, params = memberships.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH memberships AS ({sql}) "
+            "SELECT a.place, b.place, COUNT(*) FROM memberships a "
+            "JOIN memberships b ON a.idea = b.idea AND a.place < b.place "
+            "GROUP BY a.place, b.place",
+            params,
+        )
+        return cursor.fetchall()
 
 
 def _large_enough() -> QuerySet:
