@@ -13,6 +13,7 @@ RUN pip install . \
     && SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
        ALLOWED_HOSTS=build DEBUG=0 python manage.py collectstatic --noinput \
     && useradd --system --home-dir /app catalog \
+    && mkdir -p var/releases \
     && chown -R catalog /app
 
 USER catalog

@@ -4,8 +4,10 @@ Whatever staff do to a cluster makes it *confirmed*, and confirmed clusters keep
 in every later run of ``find_duplicates``:
 
 * confirm clusters (action);
-* move a service out of a cluster (delete its row): the service is recorded as "not the same
-  idea" as each remaining member, so no run puts them together again;
+* move a service out of a cluster (tick "다른 아이디어로 표시" on its row, then confirm on the
+  page that says what this records): the service is recorded as "not the same idea" as each
+  remaining member, so no run puts them together again; the cluster page lists the services
+  set apart, and "되돌리기" puts one back and withdraws those decisions;
 * move a service into a cluster (add a row): it leaves any cluster it was in;
 * merge clusters (action): the members of all selected clusters join the first one;
 * record two services as "not the same idea" directly.
@@ -15,14 +17,24 @@ next run treats services of other municipalities named alike the same way; what 
 listed under 배운 같음·다름, where staff stop using an entry or use it again.
 """
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, override
 
 from analysis import learning, spread
 from analysis.models import (
@@ -33,6 +45,13 @@ from analysis.models import (
     NotSameIdea,
 )
 from catalog import revision
+from catalog.models import Service
+
+# The note a removal records on its "not the same idea" decisions, and the form's flag that the
+# staff member confirmed what a removal records.
+SET_APART_NOTE = _("묶음에서 뺌")
+SET_APART_CONFIRMED = "confirm_set_apart"
+TICKED_MEMBER = re.compile(r"^members-(\d+)-DELETE$")
 
 
 @admin.register(DuplicationRun)
@@ -66,8 +85,11 @@ class MemberForm(forms.ModelForm):
 
 
 class ClusterMemberInline(admin.TabularInline):
+    """The members; a ticked "다른 아이디어로 표시" box sets one apart once confirmed."""
+
     model = ClusterMember
     form = MemberForm
+    template = "admin/analysis/ideacluster/member_inline.html"
     extra = 1
     autocomplete_fields = ("service",)
     fields = ("service", "municipality", "similarity", "origin")
@@ -88,11 +110,104 @@ class IdeaClusterAdmin(admin.ModelAdmin):
     search_fields = ("label", "members__service__name")
     ordering = ("-is_confirmed", "label")
     list_select_related = ("run",)
-    fields = ("label", "is_confirmed", "confirmed_by", "confirmed_at", "run", "why")
+    fields = ("label", "is_confirmed", "confirmed_by", "confirmed_at", "run", "why", "set_apart")
     # Unticking 확정 hands the cluster back to the method; any other edit confirms it.
-    readonly_fields = ("confirmed_by", "confirmed_at", "run", "why")
+    readonly_fields = ("confirmed_by", "confirmed_at", "run", "why", "set_apart")
     inlines = [ClusterMemberInline]
     actions = ["confirm", "merge"]
+
+    class Media:  # names for the members' autocomplete boxes
+        js = ("js/admin-autocomplete-names.js",)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.put_back_view)
+        return [
+            path(
+                "<path:object_id>/put-back/<int:service_id>/",
+                view,
+                name="analysis_ideacluster_put_back",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A save that sets members apart first shows what that records, and saves only once
+        the staff member confirms (the confirming form posts the same data again)."""
+        leaving = self._ticked_members(request, object_id)
+        if leaving and SET_APART_CONFIRMED not in request.POST:
+            return self._confirm_set_apart(request, leaving[0].cluster, leaving)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _ticked_members(self, request, object_id) -> list[ClusterMember]:
+        if request.method != "POST" or object_id is None:
+            return []
+        ids = [
+            request.POST.get(f"members-{match[1]}-id")
+            for key, value in request.POST.items()
+            if value and (match := TICKED_MEMBER.match(key))
+        ]
+        return list(
+            ClusterMember.objects.filter(cluster_id=unquote(object_id), pk__in=filter(None, ids))
+            .select_related("cluster", "service__plan__municipality__parent")
+            .order_by("service__name")
+        )
+
+    def _confirm_set_apart(self, request, cluster, leaving):
+        if not self.has_change_permission(request, cluster):
+            raise PermissionDenied
+        staying = cluster.members.exclude(pk__in=[m.pk for m in leaving]).count()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "cluster": cluster,
+            "leaving": leaving,
+            "staying": staying,
+            "posted": [
+                (key, value)
+                for key, values in request.POST.lists()
+                if key != "csrfmiddlewaretoken"
+                for value in values
+            ],
+            "confirm_field": SET_APART_CONFIRMED,
+            "title": _("다른 아이디어로 표시할까요?"),
+        }
+        return TemplateResponse(
+            request, "admin/analysis/ideacluster/set_apart_confirm.html", context
+        )
+
+    def put_back_view(self, request, object_id, service_id):
+        """Undo a removal: the service rejoins the cluster, and the "not the same idea"
+        decisions and the differences learned when it was set apart are withdrawn."""
+        cluster = self.get_object(request, unquote(object_id))
+        if cluster is None:
+            raise Http404
+        if not self.has_change_permission(request, cluster):
+            raise PermissionDenied
+        service = get_object_or_404(
+            Service.objects.select_related("plan__municipality__parent"),
+            pk=service_id,
+            pk__in=set_apart_from(cluster),
+        )
+        change_url = reverse("admin:analysis_ideacluster_change", args=[cluster.pk])
+        if request.method == "POST":
+            put_back(cluster, service, request.user)
+            self.message_user(
+                request,
+                _("'%(service)s'을(를) 묶음에 되돌렸습니다. 다른 아이디어 결정도 거뒀습니다.")
+                % {"service": service},
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "cluster": cluster,
+            "service": service,
+            "change_url": change_url,
+            "title": _("묶음에 되돌릴까요?"),
+        }
+        return TemplateResponse(
+            request, "admin/analysis/ideacluster/put_back_confirm.html", context
+        )
 
     def get_queryset(self, request):
         return (
@@ -119,6 +234,30 @@ class IdeaClusterAdmin(admin.ModelAdmin):
             {"reasons": learning.reason_rows(obj.explanation)},
         )
 
+    @admin.display(description=_("다른 아이디어로 표시해 뺀 서비스"))
+    def set_apart(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        services = Service.objects.filter(pk__in=set_apart_from(obj)).select_related(
+            "plan__municipality__parent"
+        )
+        if not services:
+            return _("없음")
+        rows = format_html_join(
+            "",
+            '<li>{} <small>({})</small> <a href="{}">{}</a></li>',
+            (
+                (
+                    service.name,
+                    service.plan.municipality,
+                    reverse("admin:analysis_ideacluster_put_back", args=[obj.pk, service.pk]),
+                    _("되돌리기…"),
+                )
+                for service in services.order_by("name")
+            ),
+        )
+        return format_html('<ul class="set-apart">{}</ul>', rows)
+
     def save_model(self, request, obj, form, change):
         was_confirmed = bool(change and form.initial.get("is_confirmed"))
         if "is_confirmed" in form.changed_data and not obj.is_confirmed:
@@ -143,9 +282,17 @@ class IdeaClusterAdmin(admin.ModelAdmin):
                 cluster.members.exclude(pk=removed.pk).values_list("service_id", flat=True)
             )
             for other in remaining:
-                NotSameIdea.record(removed.service_id, other, request.user, _("묶음에서 뺌"))
+                NotSameIdea.record(removed.service_id, other, request.user, str(SET_APART_NOTE))
             learning.removed(removed.service_id, remaining, request.user)
             removed.delete()
+            self.message_user(
+                request,
+                _(
+                    "'%(service)s'을(를) 다른 아이디어로 표시하고 묶음에서 뺐습니다. 되돌리려면 "
+                    "이 묶음의 '다른 아이디어로 표시해 뺀 서비스'에서 '되돌리기'를 누르세요."
+                )
+                % {"service": removed.service},
+            )
         left = set()
         for member in members:
             previous = ClusterMember.objects.filter(service=member.service).exclude(pk=member.pk)
@@ -196,6 +343,65 @@ class IdeaClusterAdmin(admin.ModelAdmin):
         self.message_user(request, message % {"n": len(others), "label": target})
 
 
+def set_apart_notes() -> set[str]:
+    """The removal note as it may have been stored, in each language of the interface."""
+    notes = set()
+    for code, _name in settings.LANGUAGES:
+        with override(code):
+            notes.add(str(SET_APART_NOTE))
+    return notes
+
+
+def set_apart_from(cluster: IdeaCluster) -> set[int]:
+    """The services staff set apart from ``cluster`` and that have not rejoined it."""
+    members = set(cluster.members.values_list("service_id", flat=True))
+    decisions = NotSameIdea.objects.filter(note__in=set_apart_notes()).filter(
+        Q(first__in=members) | Q(second__in=members)
+    )
+    apart = set()
+    for first, second in decisions.values_list("first_id", "second_id"):
+        other = second if first in members else first
+        if other not in members:
+            apart.add(other)
+    return apart
+
+
+@transaction.atomic
+def put_back(cluster: IdeaCluster, service: Service, user) -> None:
+    """``service`` rejoins ``cluster``; what its removal recorded is withdrawn."""
+    members = list(
+        cluster.members.values_list(
+            "service_id", "service__name", "service__plan__municipality__name"
+        )
+    )
+    member_ids = [pk for pk, _name, _place in members]
+    NotSameIdea.objects.filter(note__in=set_apart_notes()).filter(
+        Q(first=service, second__in=member_ids) | Q(second=service, first__in=member_ids)
+    ).delete()
+    leaving = learning.name_of(service.name, service.plan.municipality.name).text
+    others = {learning.name_of(name, place).text for _pk, name, place in members}
+    learned = Q()
+    for other in others:
+        learned |= Q(first=leaving, second=other) | Q(first=other, second=leaving)
+    if others:
+        learning.set_active(
+            LearnedEquivalence.objects.filter(
+                learned, kind=LearnedEquivalence.Kind.DIFFERENT, source=learning.Source.REMOVE
+            ),
+            False,
+        )
+    previous = ClusterMember.objects.filter(service=service)
+    left = list(previous.values_list("cluster_id", flat=True))
+    previous.delete()
+    ClusterMember.objects.create(
+        cluster=cluster, service=service, origin=ClusterMember.Origin.STAFF
+    )
+    _confirm(cluster, user)
+    cluster.save()
+    spread.refresh(IdeaCluster.objects.filter(pk__in=[cluster.pk, *left]))
+    revision.bump()
+
+
 def _not_same_within(clusters) -> list[tuple]:
     """Pairs of services in these clusters that staff have said are different ideas."""
     service_ids = ClusterMember.objects.filter(cluster__in=clusters).values("service_id")
@@ -237,6 +443,9 @@ class NotSameIdeaAdmin(admin.ModelAdmin):
     search_fields = ("first__name", "second__name", "note")
     autocomplete_fields = ("first", "second")
     list_select_related = ("first", "second", "decided_by")
+
+    class Media:  # names for the autocomplete boxes
+        js = ("js/admin-autocomplete-names.js",)
 
     @transaction.atomic
     def save_model(self, request, obj, form, change):

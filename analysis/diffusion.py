@@ -2,96 +2,128 @@
 
 An idea is a shared cluster (planned by two or more municipalities in the whole catalog). A
 municipality *adopts* an idea in the earliest plan year of its services in it; services of
-plans without a year date no adoption. Every count is made by the database; Python only
-arranges the counted rows (one per idea or per year, never one per service).
+plans without a year date no adoption. Everything is counted over the published catalog's
+``idea_table`` with vectorised operations; Python arranges the counted rows (one per idea or per
+year, never one per service).
 """
 
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+import numpy as np
+from django.db.models import QuerySet
 
-from analysis import charts, ideas
-from analysis.figures import shared_cluster_ids
-from analysis.models import ClusterMember, IdeaCluster
+from analysis import idea_table, ideas
+from analysis.idea_table import NO_YEAR, IdeaTable, adoptions, idea_of_key, pair_keys, place_of_key
+from analysis.models import IdeaCluster
 from analysis.shares import share
+from catalog import charts
 
 # Speed is the years from the first to this adopter; ideas with fewer adopters have none.
 SPEED_ADOPTER = 5
+# Stands for "no year" where the earliest year is taken: later than every real year.
+NEVER = np.iinfo(np.int32).max
 
 
-def by_spread(services: QuerySet) -> QuerySet:
+@dataclass(frozen=True)
+class Spread:
+    """Per shared idea planned in a scope: its municipalities there and its first year there
+    (``NEVER`` when none of its plans has a year)."""
+
+    ideas: np.ndarray
+    adopters: np.ndarray
+    first_years: np.ndarray
+
+
+def spread(table: IdeaTable, rows: np.ndarray) -> Spread:
+    keys, years = adoptions(table, rows)
+    ideas_of_pairs = idea_of_key(keys)
+    unique, starts, adopters = np.unique(ideas_of_pairs, return_index=True, return_counts=True)
+    dated = np.where(years == NO_YEAR, NEVER, years)
+    first = np.minimum.reduceat(dated, starts) if len(starts) else dated[:0]
+    return Spread(unique, adopters, first)
+
+
+def by_spread(services: QuerySet, limit: int | None = None) -> list[IdeaCluster]:
     """Shared ideas planned in ``services``, each with ``adopters`` (municipalities planning it
     among ``services``) and ``first_year``, the most widely planned first."""
-    in_scope = Q(members__service__in=services.order_by().values("pk"))
-    return (
-        IdeaCluster.objects.shared()
-        .annotate(
-            adopters=Count("members__service__plan__municipality", filter=in_scope, distinct=True),
-            first_year=Min("members__service__plan__start_year", filter=in_scope),
+    table = idea_table.current()
+    found = spread(table, table.rows_in(services))
+    order = np.lexsort((found.first_years, -found.adopters))
+    if limit is not None and len(order) > limit:
+        # Ties at the limit are ordered by label below, so every tied idea is a candidate.
+        last = order[limit - 1]
+        adopters, first = found.adopters[last], found.first_years[last]
+        ahead = (found.adopters > adopters) | (
+            (found.adopters == adopters) & (found.first_years <= first)
         )
-        .filter(adopters__gt=0)
-        .order_by("-adopters", "first_year", "label", "pk")
+        order = order[ahead[order]]
+    rows = _clusters(
+        found.ideas[order],
+        adopters=found.adopters[order],
+        first_year=_years_or_none(found.first_years[order]),
     )
-
-
-def _adoptions(services: QuerySet) -> QuerySet:
-    """(idea, municipality) rows of shared ideas with ``year``: the municipality's adoption,
-    numbered ``order`` within the idea from the earliest."""
-    return (
-        ClusterMember.objects.filter(
-            service__in=services.order_by().values("pk"),
-            cluster__in=shared_cluster_ids(),
-            service__plan__start_year__isnull=False,
-        )
-        .order_by()  # the model's ordering would split the groups
-        .values("cluster_id", "service__plan__municipality_id")
-        .annotate(year=Min("service__plan__start_year"))
-        .annotate(
-            order=Window(
-                RowNumber(),
-                partition_by=F("cluster_id"),
-                order_by=[F("year").asc(), F("service__plan__municipality_id").asc()],
-            )
+    rows.sort(
+        key=lambda idea: (
+            -idea.adopters,
+            idea.first_year is None,
+            idea.first_year or 0,
+            idea.label,
+            idea.pk,
         )
     )
+    return rows[:limit]
 
 
-def by_speed(services: QuerySet) -> list[IdeaCluster]:
+def by_speed(services: QuerySet, limit: int | None = None) -> list[IdeaCluster]:
     """Ideas with at least ``SPEED_ADOPTER`` dated adopters in ``services``, each with
-    ``speed_year`` (the year of that adopter) and ``years_to_speed_adopter``, fastest first."""
-    speed_years = dict(
-        _adoptions(services).filter(order=SPEED_ADOPTER).values_list("cluster_id", "year")
+    ``adopters``, ``first_year``, ``speed_year`` (the year of that adopter) and
+    ``years_to_speed_adopter``, fastest first."""
+    table = idea_table.current()
+    rows = table.rows_in(services)
+    keys, years = adoptions(table, rows, dated=True)
+    order = np.lexsort((place_of_key(keys), years, idea_of_key(keys)))
+    ideas_in_order, years_in_order = idea_of_key(keys)[order], years[order]
+    unique, starts, counts = np.unique(ideas_in_order, return_index=True, return_counts=True)
+    fast = counts >= SPEED_ADOPTER
+    fast_ideas = unique[fast]
+    first_years = years_in_order[starts[fast]]
+    speed_years = years_in_order[starts[fast] + SPEED_ADOPTER - 1]
+    found = spread(table, rows)
+    adopters = found.adopters[np.searchsorted(found.ideas, fast_ideas)]
+    years_to = speed_years - first_years
+    chosen = np.lexsort((fast_ideas, -adopters, years_to))[:limit]
+    return _clusters(
+        fast_ideas[chosen],
+        adopters=adopters[chosen],
+        first_year=first_years[chosen].tolist(),
+        speed_year=speed_years[chosen].tolist(),
+        years_to_speed_adopter=years_to[chosen].tolist(),
     )
-    rows = list(by_spread(services).filter(pk__in=speed_years))
-    for idea in rows:
-        idea.speed_year = speed_years[idea.pk]
-        idea.years_to_speed_adopter = idea.speed_year - idea.first_year
-    return sorted(rows, key=lambda idea: (idea.years_to_speed_adopter, -idea.adopters, idea.pk))
+
+
+def _clusters(pks: np.ndarray, **values) -> list[IdeaCluster]:
+    """The clusters ``pks``, in that order, each given its entry of every list in ``values``."""
+    found = IdeaCluster.objects.in_bulk(pks.tolist())
+    rows = []
+    for position, pk in enumerate(pks.tolist()):
+        cluster = found[pk]
+        for name, column in values.items():
+            value = column[position]
+            setattr(cluster, name, value.item() if isinstance(value, np.generic) else value)
+        rows.append(cluster)
+    return rows
+
+
+def _years_or_none(years: np.ndarray) -> list[int | None]:
+    return [None if year == NEVER else year for year in years.tolist()]
 
 
 def new_ideas_per_year(services: QuerySet) -> charts.BarsWithCumulative:
     """Shared ideas first planned (within ``services``) each year, and in all until then."""
-    first_year = (
-        ClusterMember.objects.filter(
-            cluster=OuterRef("pk"), service__in=services.order_by().values("pk")
-        )
-        .order_by()
-        .values("cluster")
-        .annotate(year=Min("service__plan__start_year"))
-        .values("year")
-    )
-    counts = (
-        IdeaCluster.objects.shared()
-        .annotate(first_year=Subquery(first_year))
-        .filter(first_year__isnull=False)
-        .order_by()
-        .values_list("first_year")
-        .annotate(n=Count("pk"))
-        .order_by("first_year")
-    )
-    return ideas.timeline(dict(counts))
+    table = idea_table.current()
+    first_years = spread(table, table.rows_in(services)).first_years
+    years, counts = np.unique(first_years[first_years != NEVER], return_counts=True)
+    return ideas.timeline(dict(zip(years.tolist(), counts.tolist(), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -117,51 +149,44 @@ def copied_share_per_year(services: QuerySet) -> list[CopiedShare]:
     municipality's earliest year in the idea is before *y*. That earliest year among the
     others is the idea's first year, unless *m* alone holds the first year, in which case it is
     the idea's second year. So each idea needs only its first year, how many municipalities
-    share it, and its second year: one pass over the members, not one per service.
+    share it, and its second year.
     """
-    scope = (
-        services.filter(plan__start_year__isnull=False)
-        .annotate(year=F("plan__start_year"), place=F("plan__municipality_id"))
-        .values("id", "year", "place")
-        .order_by()
-    )
-    earliest = (
-        ClusterMember.objects.filter(
-            service__is_published=True, service__plan__start_year__isnull=False
+    table = idea_table.current()
+    chosen = table.rows_in(services) & (table.years != NO_YEAR)
+    row_years = table.years[chosen]
+    copied = np.zeros(len(row_years), dtype=bool)
+    shared = table.shared[chosen]
+    if shared.any():
+        earlier_elsewhere = _earliest_elsewhere(
+            table, pair_keys(table.ideas[chosen][shared], table.places[chosen][shared])
         )
-        .values(idea=F("cluster_id"), place=F("service__plan__municipality_id"))
-        .annotate(year=Min("service__plan__start_year"))
-        .order_by()
-    )
-    scope_sql, scope_params = scope.query.sql_with_params()
-    earliest_sql, earliest_params = earliest.query.sql_with_params()
-    members = connection.ops.quote_name(ClusterMember._meta.db_table)
-    sql = f"""
-        WITH scope AS ({scope_sql}),
-        earliest AS ({earliest_sql}),
-        firsts AS (SELECT idea, MIN(year) AS first_year FROM earliest GROUP BY idea),
-        ideas AS (
-            SELECT e.idea, f.first_year,
-                SUM(CASE WHEN e.year = f.first_year THEN 1 ELSE 0 END) AS first_places,
-                MIN(CASE WHEN e.year > f.first_year THEN e.year END) AS second_year
-            FROM earliest e JOIN firsts f ON f.idea = e.idea
-            GROUP BY e.idea, f.first_year
+        copied[shared] = earlier_elsewhere < row_years[shared]
+    years, position = np.unique(row_years, return_inverse=True)
+    totals = np.bincount(position, minlength=len(years))
+    copied_counts = np.bincount(position, weights=copied, minlength=len(years)).astype(int)
+    return [
+        CopiedShare(year, total, copied_count)
+        for year, total, copied_count in zip(
+            years.tolist(), totals.tolist(), copied_counts.tolist(), strict=True
         )
-        SELECT s.year, COUNT(*), SUM(CASE WHEN (
-            CASE WHEN own.year = i.first_year AND i.first_places = 1
-                THEN i.second_year ELSE i.first_year END
-        ) < s.year THEN 1 ELSE 0 END)
-        FROM scope s
-        LEFT JOIN {members} m ON m.service_id = s.id
-        LEFT JOIN earliest own ON own.idea = m.cluster_id AND own.place = s.place
-        LEFT JOIN ideas i ON i.idea = m.cluster_id
-        GROUP BY s.year
-        ORDER BY s.year
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*scope_params, *earliest_params))
-        rows = cursor.fetchall()
-    return [CopiedShare(year, total, copied or 0) for year, total, copied in rows]
+    ]
+
+
+def _earliest_elsewhere(table: IdeaTable, wanted: np.ndarray) -> np.ndarray:
+    """For each (idea, municipality) pair key in ``wanted`` (all dated adoptions of the whole
+    catalog), the earliest year another municipality planned the idea (``NEVER`` if none)."""
+    keys, years = adoptions(table, table.everything(), dated=True)
+    ideas_of_pairs = idea_of_key(keys)
+    unique, starts = np.unique(ideas_of_pairs, return_index=True)
+    group = np.searchsorted(unique, ideas_of_pairs)
+    first = np.minimum.reduceat(years, starts)
+    at_first = years == first[group]
+    first_places = np.add.reduceat(at_first.astype(np.int64), starts)
+    second = np.minimum.reduceat(np.where(at_first, NEVER, years), starts)
+    own = years[np.searchsorted(keys, wanted)]
+    idea = np.searchsorted(unique, idea_of_key(wanted))
+    alone_first = (own == first[idea]) & (first_places[idea] == 1)
+    return np.where(alone_first, second[idea], first[idea])
 
 
 def copied_share_chart(series: list[CopiedShare]) -> charts.BarsWithCumulative:

@@ -1,17 +1,20 @@
 """Figures drawn from the stored clusters, over published services only.
 
 An idea is *shared* when its cluster holds published services of two or more
-municipalities. Every figure here is computed by the database.
+municipalities. Figures over a whole scope are counted on the published catalog's
+``idea_table``; those about a few ideas or services are read from the database.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+import numpy as np
+from django.db.models import QuerySet
+from scipy import sparse
 
+from analysis import idea_table
 from analysis.models import ClusterMember, DuplicationRun, IdeaCluster
 from analysis.shares import share
-from catalog import revision
 from catalog.models import Municipality, Service
 
 
@@ -37,68 +40,77 @@ class DuplicationRate:
 
 def duplication_rate(services: QuerySet) -> DuplicationRate:
     """Share of ``services`` whose idea appears in two or more municipalities."""
-    services = services.order_by()
-    shared = services.filter(idea__cluster__in=shared_cluster_ids()).count()
-    return DuplicationRate(shared, services.count())
+    table = idea_table.current()
+    rows = table.rows_in(services)
+    return DuplicationRate(int((rows & table.shared).sum()), int(rows.sum()))
 
 
-def differentiation(municipalities: QuerySet | None = None) -> QuerySet:
-    """Municipalities with ``service_total``, ``unique_count`` and ``differentiation``.
-
-    The differentiation index is the share (percent) of a municipality's published services
-    found in no other municipality. Municipalities without published services are left out.
-    """
-    published = Q(plans__services__is_published=True)
-    in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
-    queryset = municipalities if municipalities is not None else Municipality.objects.all()
-    return (
-        queryset.annotate(
-            service_total=Count("plans__services", filter=published),
-            shared_count=Count("plans__services", filter=published & in_shared),
-        )
-        .filter(service_total__gt=0)
-        .select_related("parent")
-    )
-
-
-def with_index(rows) -> list:
-    """Attach ``unique_count`` and ``differentiation`` (percent) to ``differentiation()`` rows."""
-    rows = list(rows)
-    for row in rows:
-        row.unique_count = row.service_total - row.shared_count
-        row.differentiation = share(row.unique_count, row.service_total)
-    return rows
+def differentiation() -> list[Municipality]:
+    """Municipalities with published services, by code, each with ``service_total``,
+    ``shared_count``, ``unique_count`` and ``differentiation``: the share (percent) of its
+    published services found in no other municipality."""
+    table = idea_table.current()
+    places, totals = np.unique(table.places, return_counts=True)
+    shared = np.bincount(np.searchsorted(places, table.places[table.shared]), minlength=len(places))
+    found = table.municipalities()
+    rows = []
+    for place, total, shared_count in zip(
+        places.tolist(), totals.tolist(), shared.tolist(), strict=True
+    ):
+        row = found[place]
+        row.service_total, row.shared_count = total, shared_count
+        row.unique_count = total - shared_count
+        row.differentiation = share(row.unique_count, total)
+        rows.append(row)
+    return sorted(rows, key=lambda row: row.code)
 
 
 def ranked_municipalities() -> list[Municipality]:
     """Every municipality with services, least differentiated first (the cities whose plans
-    are most copied); counted once per revision of the data."""
-
-    def rank() -> list[Municipality]:
-        rows = with_index(differentiation())
-        return sorted(rows, key=lambda row: (row.differentiation, -row.service_total, row.code))
-
-    return revision.cached("ranked-municipalities", "", rank)
+    are most copied)."""
+    return sorted(
+        differentiation(), key=lambda row: (row.differentiation, -row.service_total, row.code)
+    )
 
 
 MEMBERS_SHOWN = 12
 
 
-def most_copied(limit: int = 20) -> QuerySet:
-    """The ideas planned by the most municipalities, each with its first ``MEMBERS_SHOWN``
-    published members loaded (an idea planned everywhere has thousands)."""
-    members = (
-        ClusterMember.objects.filter(service__is_published=True)
-        .select_related("service__plan__municipality__parent")
-        .order_by("service__plan__municipality__code", "service_id")
+def most_copied(limit: int = 20) -> list[IdeaCluster]:
+    """The ideas planned by the most municipalities, each with ``published_members``: its
+    first ``MEMBERS_SHOWN`` published members by municipality code (an idea planned everywhere
+    has thousands)."""
+    ideas = list(
+        shared_clusters().order_by("-municipality_count", "-service_count", "label", "pk")[:limit]
     )
-    return (
-        shared_clusters()
-        .order_by("-municipality_count", "-service_count", "label", "pk")
-        .prefetch_related(
-            Prefetch("members", queryset=members[:MEMBERS_SHOWN], to_attr="published_members")
-        )[:limit]
+    shown = _first_members(idea_table.current(), [idea.pk for idea in ideas])
+    members = ClusterMember.objects.filter(
+        service_id__in=[pk for pks in shown.values() for pk in pks]
+    ).select_related("service__plan__municipality__parent")
+    by_service = {member.service_id: member for member in members}
+    for idea in ideas:
+        idea.published_members = [by_service[pk] for pk in shown.get(idea.pk, [])]
+    return ideas
+
+
+def _first_members(table: idea_table.IdeaTable, ideas: list[int]) -> dict[int, list[int]]:
+    """Per idea, the ids of its first ``MEMBERS_SHOWN`` services by municipality code."""
+    municipalities = table.municipalities()
+    by_code = sorted(municipalities, key=lambda pk: municipalities[pk].code)
+    code_rank = np.zeros(max(municipalities, default=0) + 1, dtype=np.int64)
+    code_rank[by_code] = np.arange(len(by_code))
+    chosen = np.isin(table.ideas, ideas)
+    order = np.lexsort((table.ids[chosen], code_rank[table.places[chosen]], table.ideas[chosen]))
+    found_ideas, starts, counts = np.unique(
+        table.ideas[chosen][order], return_index=True, return_counts=True
     )
+    ids = table.ids[chosen][order]
+    return {
+        idea: ids[start : start + min(count, MEMBERS_SHOWN)].tolist()
+        for idea, start, count in zip(
+            found_ideas.tolist(), starts.tolist(), counts.tolist(), strict=True
+        )
+    }
 
 
 def shared_members() -> QuerySet:
@@ -137,29 +149,20 @@ def similar_municipalities(municipality: Municipality, limit: int = 5) -> list[S
     A municipality's ideas are its shared clusters plus each of its services found nowhere
     else; Jaccard = common ideas / ideas of either.
     """
-    shared = shared_cluster_ids()
-    mine = ClusterMember.objects.filter(
-        cluster__in=shared,
-        service__is_published=True,
-        service__plan__municipality=municipality,
-    ).values("cluster_id")
-    common = dict(
-        ClusterMember.objects.filter(cluster__in=mine, service__is_published=True)
-        .exclude(service__plan__municipality=municipality)
-        .values("service__plan__municipality")
-        .annotate(n=Count("cluster", distinct=True))
-        .values_list("service__plan__municipality", "n")
-    )
-    if not common:
+    table = idea_table.current()
+    keys, _years = idea_table.adoptions(table, table.everything())
+    places = idea_table.place_of_key(keys)
+    ideas = idea_table.idea_of_key(keys)
+    mine = ideas[places == municipality.pk]
+    others = places[np.isin(ideas, mine) & (places != municipality.pk)]
+    if not len(others):
         return []
-    ideas = idea_counts()
+    other_places, common = np.unique(others, return_counts=True)
+    counts = idea_counts()
+    found = table.municipalities()
     results = [
-        Similarity(
-            other,
-            common[other.pk],
-            jaccard(common[other.pk], ideas[municipality.pk], ideas[other.pk]),
-        )
-        for other in Municipality.objects.filter(pk__in=common).select_related("parent")
+        Similarity(found[other], shared, jaccard(shared, counts[municipality.pk], counts[other]))
+        for other, shared in zip(other_places.tolist(), common.tolist(), strict=True)
     ]
     results.sort(key=lambda s: (-s.jaccard, -s.common, s.municipality.code))
     return results[:limit]
@@ -187,81 +190,57 @@ class SimilarPair:
 def similar_pairs(limit: int = PAIRS_SHOWN) -> list[SimilarPair]:
     """The pairs of municipalities (each with ``PAIR_MINIMUM_SERVICES`` or more published
     services) whose portfolios share the most ideas, by the Jaccard index of
-    ``similar_municipalities``; counted once per revision of the data."""
+    ``similar_municipalities``.
 
-    def rank() -> list[SimilarPair]:
-        pairs = _pairs_sharing_ideas()
-        # Every eligible municipality, so the queries do not depend on whether pairs exist.
-        names = _large_enough().select_related("parent").in_bulk()
-        ideas = idea_counts()
-        results = [
-            SimilarPair(names[a], names[b], common, jaccard(common, ideas[a], ideas[b]))
-            for a, b, common in pairs
-        ]
-        results.sort(key=lambda p: (-p.jaccard, -p.common, p.first.code, p.second.code))
-        return results[:limit]
-
-    return revision.cached("similar-pairs", str(limit), rank)
-
-
-def _pairs_sharing_ideas() -> list[tuple[int, int, int]]:
-    """(municipality, other municipality, shared ideas) for every pair of large enough
-    municipalities sharing an idea, each pair once.
-
-    The ideas' members are first reduced to distinct (idea, municipality) rows, then those are
-    joined to themselves: a join of the members themselves would pair every service of an idea
-    with every other (minutes at 100,000 services).
+    The shared ideas of every pair are one sparse product: ideas × municipalities, transposed,
+    times itself.
     """
-    memberships = (
-        ClusterMember.objects.filter(
-            cluster__in=shared_cluster_ids(),
-            service__is_published=True,
-            service__plan__municipality__in=_large_enough().values("pk"),
-        )
-        .annotate(idea=F("cluster_id"), place=F("service__plan__municipality_id"))
-        .values("idea", "place")
-        .distinct()
-        .order_by()
+    table = idea_table.current()
+    places, services = np.unique(table.places, return_counts=True)
+    large = places[services >= PAIR_MINIMUM_SERVICES]
+    keys, _years = idea_table.adoptions(table, np.isin(table.places, large))
+    ideas, idea_rows = np.unique(idea_table.idea_of_key(keys), return_inverse=True)
+    planners = sparse.csr_matrix(
+        (
+            np.ones(len(keys), dtype=np.int32),
+            (idea_rows, np.searchsorted(large, idea_table.place_of_key(keys))),
+        ),
+        shape=(len(ideas), len(large)),
     )
-    sql, params = memberships.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH memberships AS ({sql}) "
-            "SELECT a.place, b.place, COUNT(*) FROM memberships a "
-            "JOIN memberships b ON a.idea = b.idea AND a.place < b.place "
-            "GROUP BY a.place, b.place",
-            params,
+    common = sparse.triu(planners.T @ planners, k=1).tocoo()
+    counts = idea_counts()
+    sizes = np.array([counts[place] for place in large.tolist()], dtype=np.int64)
+    indices = common.data / (sizes[common.row] + sizes[common.col] - common.data)
+    if len(indices) > limit:
+        # Ties at the limit are ordered by code below, so every tied pair is a candidate.
+        candidates = indices >= np.sort(indices)[-limit]
+        common.row, common.col, common.data, indices = (
+            common.row[candidates],
+            common.col[candidates],
+            common.data[candidates],
+            indices[candidates],
         )
-        return cursor.fetchall()
-
-
-def _large_enough() -> QuerySet:
-    """Municipalities with ``PAIR_MINIMUM_SERVICES`` or more published services."""
-    return Municipality.objects.filter(
-        pk__in=Municipality.objects.annotate(
-            published=Count("plans__services", filter=Q(plans__services__is_published=True))
+    firsts, seconds = large[common.row], large[common.col]
+    found = table.municipalities()
+    results = [
+        SimilarPair(found[a], found[b], shared, index)
+        for a, b, shared, index in zip(
+            firsts.tolist(), seconds.tolist(), common.data.tolist(), indices.tolist(), strict=True
         )
-        .filter(published__gte=PAIR_MINIMUM_SERVICES)
-        .values("pk")
-    )
+    ]
+    results.sort(key=lambda p: (-p.jaccard, -p.common, p.first.code, p.second.code))
+    return results[:limit]
 
 
-def idea_counts() -> dict[int, int]:
-    """Per municipality: distinct shared ideas + published services in none (the size of
-    its portfolio of ideas); counted once per revision of the data."""
-
-    def count() -> dict[int, int]:
-        published = Q(plans__services__is_published=True)
-        in_shared = Q(plans__services__idea__cluster__in=shared_cluster_ids())
-        rows = Municipality.objects.annotate(
-            clusters=Count(
-                "plans__services__idea__cluster", filter=published & in_shared, distinct=True
-            ),
-            alone=Count("plans__services", filter=published & ~in_shared, distinct=True),
-        ).values_list("pk", "clusters", "alone")
-        return {pk: clusters + alone for pk, clusters, alone in rows}
-
-    return revision.cached("idea-counts", "", count)
+def idea_counts() -> Counter:
+    """Per municipality id: distinct shared ideas + published services in none (the size of
+    its portfolio of ideas); 0 for a municipality without published services."""
+    table = idea_table.current()
+    keys, _years = idea_table.adoptions(table, table.everything())
+    # One entry per shared idea a municipality plans, and one per service in none.
+    entries = np.concatenate([idea_table.place_of_key(keys), table.places[~table.shared]])
+    places, counts = np.unique(entries, return_counts=True)
+    return Counter(dict(zip(places.tolist(), counts.tolist(), strict=True)))
 
 
 def latest_run() -> DuplicationRun | None:

@@ -11,8 +11,9 @@ from itertools import groupby
 
 from django.db.models import QuerySet
 
-from analysis import charts, learning
+from analysis import learning
 from analysis.models import IdeaCluster
+from catalog import charts
 from catalog.models import Category, Municipality, Service
 
 # An idea planned everywhere has thousands of services: the page lists the earliest ones,

@@ -2,7 +2,7 @@
 
 from django.template.loader import render_to_string
 
-from analysis import figures, learning
+from analysis import figures, idea_table, learning
 from catalog import revision
 
 
@@ -36,9 +36,10 @@ def similar_municipalities(municipality, request) -> str:
 
 
 def _municipality_figures(municipality) -> dict:
-    own = [row for row in figures.ranked_municipalities() if row.pk == municipality.pk]
-    return {
-        "figures": own[0] if own else None,
-        "similar": figures.similar_municipalities(municipality),
-        "run": figures.latest_run(),
-    }
+    with idea_table.pinned():
+        own = [row for row in figures.differentiation() if row.pk == municipality.pk]
+        return {
+            "figures": own[0] if own else None,
+            "similar": figures.similar_municipalities(municipality),
+            "run": figures.latest_run(),
+        }

@@ -1,16 +1,20 @@
 """Category shares for any scope, as in the issue paper's table, and how cities differ.
 
-All counting is done by the database (grouped queries); Python only arranges the grouped
-rows into tables.
+Counted over the published catalog's ``idea_table`` (every scope is a selection of its rows);
+Python only arranges the counted rows (one per field, or per municipality and field) into
+tables.
 """
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, QuerySet
+import numpy as np
+from django.db.models import QuerySet
 
+from analysis import idea_table
 from catalog.models import Category, Municipality
 
+FIELD_BITS = 16
 # A heatmap cell's colour step: how many of these shares (percent) the cell reaches.
 HEAT_STEPS = (0.1, 5, 10, 20, 30, 45)
 
@@ -26,12 +30,16 @@ def share(count: int, total: int) -> float:
 def category_shares(services: QuerySet) -> list[Category]:
     """The 12 fields with ``service_count`` and ``share`` (percent) of ``services``.
 
-    Counts come from the database in one query; shares are then rounded exactly (half up)
-    rather than from a float, so the table reproduces published percentages digit for digit.
+    Shares are rounded exactly (half up) rather than from a float, so the table reproduces
+    published percentages digit for digit.
     """
-    categories = list(Category.objects.with_shares(services))
-    total = sum(category.service_count for category in categories)
+    table = idea_table.current()
+    fields, counts = np.unique(table.fields[table.rows_in(services)], return_counts=True)
+    count_of = dict(zip(fields.tolist(), counts.tolist(), strict=True))
+    total = sum(count_of.values())
+    categories = list(Category.objects.all())
     for category in categories:
+        category.service_count = count_of.get(category.pk, 0)
         category.share = share(category.service_count, total)
     return categories
 
@@ -76,19 +84,20 @@ def municipality_matrix(services: QuerySet, national_services: QuerySet) -> Matr
     national = category_shares(national_services)
     national_count = {c.pk: c.service_count for c in national}
     national_total = sum(national_count.values())
-    grouped = (
-        services.order_by()
-        .values("plan__municipality", "category")
-        .annotate(n=Count("pk"))
-        .values_list("plan__municipality", "category", "n")
+    table = idea_table.current()
+    chosen = table.rows_in(services)
+    # Each (municipality, field) as one integer: the field in the low bits.
+    keys, key_counts = np.unique(
+        (table.places[chosen].astype(np.int64) << FIELD_BITS) | table.fields[chosen],
+        return_counts=True,
     )
     counts: dict[int, dict[int, int]] = {}
-    for municipality_id, category_id, n in grouped:
-        counts.setdefault(municipality_id, {})[category_id] = n
-    municipalities = Municipality.objects.filter(pk__in=counts).select_related("parent")
-    categories = list(Category.objects.all())
+    for key, n in zip(keys.tolist(), key_counts.tolist(), strict=True):
+        counts.setdefault(key >> FIELD_BITS, {})[key & ((1 << FIELD_BITS) - 1)] = n
+    found = table.municipalities()
+    categories = national  # every field, in order
     rows = []
-    for municipality in municipalities.order_by("code"):
+    for municipality in sorted((found[pk] for pk in counts), key=lambda m: m.code):
         by_category = counts[municipality.pk]
         total = sum(by_category.values())
         row = MatrixRow(municipality, total)

@@ -12,4 +12,5 @@ urlpatterns = [
     path("ideas/<int:pk>/", views.idea_detail, name="idea-detail"),
     path("ideas/<int:pk>/export.csv", views.idea_export, name="idea-export"),
     path("ideas/<int:pk>/timeline.csv", views.idea_timeline, name="idea-timeline"),
+    path("ideas/<int:pk>/fields.csv", views.idea_fields, name="idea-fields"),
 ]

@@ -7,27 +7,27 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from analysis import diffusion, duplication, figures, ideas, learning
+from analysis import dashboard as dashboard_figures
+from analysis import diffusion, duplication, exporting, figures, ideas, learning
+from analysis.exporting import (
+    CLUSTER_COLUMNS,
+    MATRIX_COLUMNS,
+    MUNICIPALITY_COLUMNS,
+    SHARE_COLUMNS,
+)
 from analysis.method_notes import MEASURED_QUALITY, PARAMETER_HELP, RUN_HELP
 from analysis.models import IdeaCluster
-from analysis.shares import category_shares, municipality_matrix
-from analysis.worker import changes_waiting
-from catalog import revision
+from analysis.shares import share
 from catalog.filters import ServiceFilter
-from catalog.models import Service
 from catalog.spreadsheets import csv_response, dated, xlsx_response
+from releases import live
 
-TOP_IDEAS = 20
-TOP_DIFFUSION = 10
 SCOPE_FIELDS_SHOWN = ("sido", "kind", "year_from", "year_to")
 SCOPE_PARAMETERS = ("sido", "municipality", "kind", "category", "year_from", "year_to", "q")
 
 
 def _scope(request) -> ServiceFilter:
-    """The services in scope: the browse page's filters, applied to published services."""
-    filterset = ServiceFilter(request.GET, queryset=Service.objects.published())
-    filterset.is_valid()
-    return filterset
+    return dashboard_figures.scope_of(request.GET)
 
 
 def dashboard(request):
@@ -36,44 +36,9 @@ def dashboard(request):
         "scope_fields": [scope.form[name] for name in SCOPE_FIELDS_SHOWN],
         "scope_query": _scope_query(request),
         # Every figure is counted over the whole scope: once per revision of the data.
-        **revision.cached(
-            "analysis-dashboard",
-            scope.state(),
-            lambda: _dashboard_figures(scope),
-            alias="figures",
-        ),
+        **dashboard_figures.cached_figures(scope),
     }
     return render(request, "analysis/dashboard.html", context)
-
-
-def _dashboard_figures(scope: ServiceFilter) -> dict:
-    services = scope.qs
-    run = figures.latest_run()
-    return {
-        "shares": category_shares(services),
-        "matrix": municipality_matrix(services, Service.objects.published()),
-        "rate": figures.duplication_rate(services),
-        "ideas": list(figures.most_copied(TOP_IDEAS)),
-        "municipalities": figures.ranked_municipalities(),
-        **_diffusion_figures(services),
-        "similar_pairs": figures.similar_pairs(),
-        "pair_minimum_services": figures.PAIR_MINIMUM_SERVICES,
-        "run": run,
-        # Fixed for a revision (a successful run moves it), so it is cached with the figures.
-        "changes_waiting": changes_waiting(run),
-    }
-
-
-def _diffusion_figures(services) -> dict:
-    copied = diffusion.copied_share_per_year(services)
-    return {
-        "spread": list(diffusion.by_spread(services)[:TOP_DIFFUSION]),
-        "speed": diffusion.by_speed(services)[:TOP_DIFFUSION],
-        "speed_adopter": diffusion.SPEED_ADOPTER,
-        "new_ideas": diffusion.new_ideas_per_year(services),
-        "copied": copied,
-        "copied_chart": diffusion.copied_share_chart(copied),
-    }
 
 
 def _scope_query(request) -> str:
@@ -146,41 +111,6 @@ def idea_detail(request, pk: int):
 
 # -- exports ----------------------------------------------------------------------------
 
-SHARE_COLUMNS = ("category_code", "category_name", "service_count", "share_percent")
-MATRIX_COLUMNS = (
-    "municipality_code",
-    "municipality_name",
-    "sido_name",
-    "category_code",
-    "category_name",
-    "service_count",
-    "share_percent",
-    "national_share_percent",
-    "location_quotient",
-)
-CLUSTER_COLUMNS = (
-    "cluster_id",
-    "cluster_label",
-    "confirmed",
-    "municipality_count",
-    "service_id",
-    "municipality_code",
-    "municipality_name",
-    "service_name",
-    "similarity",
-    "why",
-    "idea_url",
-)
-MUNICIPALITY_COLUMNS = (
-    "municipality_code",
-    "municipality_name",
-    "sido_name",
-    "service_count",
-    "shared_service_count",
-    "unique_service_count",
-    "differentiation_index",
-)
-
 NEW_IDEA_COLUMNS = ("year", "new_idea_count", "cumulative_idea_count")
 COPIED_SHARE_COLUMNS = ("year", "service_count", "copied_service_count", "copied_share_percent")
 IDEA_SPEED_COLUMNS = (
@@ -210,10 +140,10 @@ def export(request, table: str):
             content_type="text/plain; charset=utf-8",
         )
     tables = {
-        "shares": (SHARE_COLUMNS, _share_rows),
-        "matrix": (MATRIX_COLUMNS, _matrix_rows),
-        "clusters": (CLUSTER_COLUMNS, lambda _services: _cluster_rows(request)),
-        "municipalities": (MUNICIPALITY_COLUMNS, _municipality_rows),
+        "shares": (SHARE_COLUMNS, exporting.share_rows),
+        "matrix": (MATRIX_COLUMNS, exporting.matrix_rows),
+        "clusters": (CLUSTER_COLUMNS, lambda _: exporting.cluster_rows(request.build_absolute_uri)),
+        "municipalities": (MUNICIPALITY_COLUMNS, lambda _: exporting.municipality_rows()),
         "new-ideas": (NEW_IDEA_COLUMNS, _new_idea_rows),
         "copied-share": (COPIED_SHARE_COLUMNS, _copied_share_rows),
         "idea-speed": (IDEA_SPEED_COLUMNS, lambda services: _idea_speed_rows(services, request)),
@@ -223,80 +153,11 @@ def export(request, table: str):
         raise Http404
     columns, build = tables[table]
     rows = build(_scope(request).qs)
-    filename = dated(f"smartcity-{table}", export_format)
+    source = live.source()
+    filename = dated(source.file_stem(f"smartcity-{table}"), export_format)
     if export_format == "xlsx":
-        return xlsx_response(rows, columns, filename, sheet=table)
-    return csv_response(rows, columns, filename)
-
-
-def _share_rows(services):
-    for category in category_shares(services):
-        yield {
-            "category_code": category.code,
-            "category_name": category.name_ko,
-            "service_count": category.service_count,
-            "share_percent": category.share,
-        }
-
-
-def _matrix_rows(services):
-    matrix = municipality_matrix(services, Service.objects.published())
-    national = {category.pk: category.share for category in matrix.national}
-    for row in matrix.rows:
-        sido = row.municipality.parent or row.municipality
-        for cell in row.cells:
-            yield {
-                "municipality_code": row.municipality.code,
-                "municipality_name": row.municipality.name,
-                "sido_name": sido.name,
-                "category_code": cell.category.code,
-                "category_name": cell.category.name_ko,
-                "service_count": cell.count,
-                "share_percent": cell.share,
-                "national_share_percent": national[cell.category.pk],
-                "location_quotient": cell.quotient,
-            }
-
-
-def _cluster_rows(request):
-    """Clusters are catalogue-wide; the scope does not narrow them."""
-    municipality_counts = dict(figures.shared_clusters().values_list("pk", "municipality_count"))
-    why: dict[int, str] = {}  # one line per cluster, whatever its size
-    idea_urls: dict[int, str] = {}
-    for member in figures.shared_members().iterator(2000):
-        municipality = member.service.plan.municipality
-        if member.cluster_id not in why:
-            why[member.cluster_id] = learning.describe(member.cluster.explanation)
-            idea_urls[member.cluster_id] = request.build_absolute_uri(
-                member.cluster.get_absolute_url()
-            )
-        yield {
-            "cluster_id": member.cluster_id,
-            "cluster_label": member.cluster.label,
-            "confirmed": member.cluster.is_confirmed,
-            "municipality_count": municipality_counts.get(member.cluster_id, 0),
-            "service_id": member.service_id,
-            "municipality_code": municipality.code,
-            "municipality_name": str(municipality),
-            "service_name": member.service.name,
-            "similarity": round(member.similarity, 4),
-            "why": why[member.cluster_id],
-            "idea_url": idea_urls[member.cluster_id],
-        }
-
-
-def _municipality_rows(_services):
-    for row in figures.with_index(figures.differentiation().order_by("code")):
-        sido = row.parent or row
-        yield {
-            "municipality_code": row.code,
-            "municipality_name": row.name,
-            "sido_name": sido.name,
-            "service_count": row.service_total,
-            "shared_service_count": row.shared_count,
-            "unique_service_count": row.unique_count,
-            "differentiation_index": row.differentiation,
-        }
+        return source.mark(xlsx_response(rows, columns, filename, sheet=table))
+    return source.mark(csv_response(rows, columns, filename))
 
 
 def _new_idea_rows(services):
@@ -369,11 +230,14 @@ TIMELINE_COLUMNS = ("year", "service_count", "cumulative_service_count")
 def idea_export(request, pk: int):
     """The idea page's table of services, every one of them (the page lists the first)."""
     cluster = get_object_or_404(IdeaCluster.objects.shared(), pk=pk)
-    return csv_response(
-        _idea_service_rows(cluster, request),
-        IDEA_SERVICE_COLUMNS,
-        dated(f"smartcity-idea-{cluster.pk}", "csv"),
-    )
+    return _idea_csv(cluster, _idea_service_rows(cluster, request), IDEA_SERVICE_COLUMNS)
+
+
+def _idea_csv(cluster: IdeaCluster, rows, columns, table: str = ""):
+    """A CSV of one of the idea page's tables, naming the release its numbers match."""
+    source = live.source()
+    stem = f"smartcity-idea-{cluster.pk}" + (f"-{table}" if table else "")
+    return source.mark(csv_response(rows, columns, dated(source.file_stem(stem), "csv")))
 
 
 def idea_timeline(request, pk: int):
@@ -384,9 +248,24 @@ def idea_timeline(request, pk: int):
         {"year": bar.label, "service_count": bar.value, "cumulative_service_count": bar.cumulative}
         for bar in chart.bars
     )
-    return csv_response(
-        rows, TIMELINE_COLUMNS, dated(f"smartcity-idea-{cluster.pk}-timeline", "csv")
+    return _idea_csv(cluster, rows, TIMELINE_COLUMNS, "timeline")
+
+
+def idea_fields(request, pk: int):
+    """The numbers of the idea page's chart of the fields its services were filed under."""
+    cluster = get_object_or_404(IdeaCluster.objects.shared(), pk=pk)
+    fields = list(ideas.fields_of(ideas.services_of(cluster)))
+    total = sum(category.service_count for category in fields)
+    rows = (
+        {
+            "category_code": category.code,
+            "category_name": category.name,
+            "service_count": category.service_count,
+            "share_percent": share(category.service_count, total),
+        }
+        for category in fields
     )
+    return _idea_csv(cluster, rows, SHARE_COLUMNS, "fields")
 
 
 def _idea_service_rows(cluster: IdeaCluster, request):

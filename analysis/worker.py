@@ -11,9 +11,10 @@ reads two small rows.
 At most one run stores clusters at a time, whatever starts it (this worker on any machine, or
 ``find_duplicates``): both hold :class:`RunLock` while they run.
 
-Each check also prepares the browse page's facet index for the current revision
-(``catalog.facet_index``), at once rather than after the debounce: where the cache is shared,
-web workers then load it instead of building it on a visitor's request.
+Each check also prepares, for the current revision, the browse page's facet index
+(``catalog.facet_index``) and the whole catalog's figures of ``/analysis/``
+(``analysis.dashboard``), at once rather than after the debounce: where the cache is shared, web
+workers then load them instead of computing them on a visitor's request.
 
 A run that fails is not tried again for the same revision until the catalog changes or
 ``RETRY_AFTER`` seconds have passed, so a failing method does not run in a loop.
@@ -36,6 +37,7 @@ from pathlib import Path
 
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
+from analysis import dashboard
 from analysis.models import DuplicationRun
 from analysis.runs import RunResult, find_and_store
 from catalog import facet_index, revision
@@ -253,7 +255,7 @@ class Worker:
         self.result: RunResult | None = None  # of the latest run this worker stored
         self._seen: tuple[int, float] | None = None  # (revision, first seen at)
         self._failed: tuple[int, float] | None = None  # (revision, failed at)
-        self._indexed: int | None = None  # the revision whose facet index this worker built
+        self._indexed: int | None = None  # the revision whose figures this worker prepared
 
     def stop(self) -> None:
         """Stop after the current step (a run in progress finishes first)."""
@@ -292,7 +294,7 @@ class Worker:
         """Look once, and run the analysis if changes are waiting and have settled."""
         now = self.clock.monotonic()
         state = read_state()
-        self._prepare_facet_index(state.revision)
+        self._prepare(state.revision)
         if not state.waiting:
             self._seen = None
             return Outcome.NOTHING_WAITING
@@ -312,11 +314,13 @@ class Worker:
             return Outcome.HELD_BACK
         return self._run(state, now)
 
-    def _prepare_facet_index(self, number: int) -> None:
-        """Build the browse page's facet index of a new revision at once (no debounce) and
-        leave it in the shared cache, so that web workers load it rather than build it."""
+    def _prepare(self, number: int) -> None:
+        """Build the browse page's facet index and the dashboard's figures of a new revision at
+        once (no debounce) and leave them in the shared cache, so that web workers load them
+        rather than compute them."""
         if number != self._indexed:
             facet_index.for_current_revision(UNSEARCHED_SORTS)
+            dashboard.prepare()
             self._indexed = number
 
     def _run(self, seen: State, now: float) -> Outcome:

@@ -181,6 +181,10 @@ def measure_pages(repeat: int) -> list[tuple[str, float, float, str]]:
             edit_one_service() or "/analysis/",
             {},
         ),
+        "analysis dashboard, a 시·도's first view after an edit": lambda: (
+            edit_one_service() or "/analysis/",
+            {"sido": rng.choice(sidos)},
+        ),
     }
 
     def edit_one_service():

@@ -1,20 +1,27 @@
 """Staff data entry. Lists carry counts computed in SQL and load related rows up front."""
 
+from axes.admin import AccessAttemptAdmin as AxesAccessAttemptAdmin
+from axes.models import AccessAttempt
 from django import forms
-from django.contrib import admin
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Count, Q
-from django.http import Http404, JsonResponse
-from django.urls import path
+from django.db import models, transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from catalog.admin_forms import ErrorsOnceMixin, TagCheckboxes, error_summary
 from catalog.admin_import import PlanImportMixin
+from catalog.admin_search import search_plans, search_services
 from catalog.categorize import CategorySuggester
 from catalog.models import (
     Category,
@@ -26,8 +33,12 @@ from catalog.models import (
     Tag,
 )
 from catalog.permissions import can_publish, limit_to_editable
+from catalog.review_queue import assignments_of, created_by
 
 PUBLISHED = Q(services__is_published=True)
+PROVENANCE_FIELDS = ("source_url", "source_page", "source_note")
+# The query parameter a plan's service table adds to a service's link: saving returns there.
+FROM_PLAN = "from_plan"
 
 
 class SidoListFilter(admin.SimpleListFilter):
@@ -161,7 +172,9 @@ class SubCategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "slug", "services")
+    # Not "services": that is the name of the tag's own relation, which the list would show
+    # as "catalog.Service.None".
+    list_display = ("name", "kind", "slug", "tagged_services")
     list_filter = ("kind",)
     ordering = ("kind", "name")
     search_fields = ("name", "slug")
@@ -171,7 +184,7 @@ class TagAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(service_count=Count("services"))
 
     @admin.display(description=_("서비스 수"), ordering="service_count")
-    def services(self, obj):
+    def tagged_services(self, obj):
         return obj.service_count
 
     def get_deleted_objects(self, objs, request):
@@ -181,6 +194,14 @@ class TagAdmin(admin.ModelAdmin):
         label = capfirst(Service._meta.verbose_name)
         in_use = Service.objects.filter(tags__in=objs).distinct()
         return deleted, counts, perms_needed, [*protected, *(f"{label}: {s}" for s in in_use)]
+
+
+def _once_per_request(request, name: str, compute):
+    """``compute()``, kept on the request: a plan's page builds one form per service."""
+    cache = request.__dict__.setdefault("_admin_choices", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
 
 
 class SubCategoryChoicesMixin:
@@ -194,14 +215,39 @@ class SubCategoryChoicesMixin:
             kwargs["queryset"] = SubCategory.objects.select_related("category")
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name in self.cached_choice_fields and field is not None:
-            cache = request.__dict__.setdefault("_admin_choices", {})
-            if db_field.name not in cache:
-                cache[db_field.name] = list(field.choices)
-            field.choices = cache[db_field.name]
+            field.choices = _once_per_request(request, db_field.name, lambda: list(field.choices))
         return field
 
 
-class VersionedForm(forms.ModelForm):
+def grouped_tag_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """Every tag by kind (기술, 대상), by name within a kind."""
+    groups: dict[str, list[tuple[int, str]]] = {kind: [] for kind in Tag.Kind.values}
+    for pk, name, kind in Tag.objects.order_by("name").values_list("pk", "name", "kind"):
+        groups[kind].append((pk, name))
+    return [(str(label), groups[kind]) for kind, label in Tag.Kind.choices if groups[kind]]
+
+
+class TagPickerMixin:
+    """Tags as checkboxes by kind, folded under a summary naming those chosen (no script)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name != "tags":
+            return super().formfield_for_manytomany(db_field, request, **kwargs)
+        kwargs["widget"] = TagCheckboxes
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        field.choices = _once_per_request(request, "tags", grouped_tag_choices)
+        return field
+
+
+class AutocompleteNamesMedia:
+    """The admin's autocomplete boxes named after their fields for assistive technology
+    (``static/js/admin-autocomplete-names.js``)."""
+
+    class Media:
+        js = ("js/admin-autocomplete-names.js",)
+
+
+class VersionedForm(ErrorsOnceMixin, forms.ModelForm):
     """Refuses to save a row that someone else saved after this form was opened.
 
     The form carries the version it was built from; ``clean`` compares it with the row as
@@ -236,15 +282,64 @@ class VersionedForm(forms.ModelForm):
         return cleaned
 
 
+class PlanForm(VersionedForm):
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_year"), cleaned.get("end_year")
+        if start and end and start > end:
+            # Beside the years rather than at the top (the constraint then goes unchecked).
+            self.add_error("end_year", _("시작 연도는 종료 연도보다 늦을 수 없습니다."))
+        return cleaned
+
+
+class ServiceForm(VersionedForm):
+    def clean(self):
+        cleaned = super().clean()
+        shown = [name for name in PROVENANCE_FIELDS if name in self.fields]
+        if len(shown) < len(PROVENANCE_FIELDS) or any(self.has_error(n) for n in shown):
+            return cleaned
+        if not any(cleaned.get(name) for name in shown):
+            # Beside the source fields; the model's clean() says the same for the whole form,
+            # and ErrorsOnceMixin leaves it to the field.
+            self.add_error("source_url", _("출처 URL, 문서 쪽, 출처 메모 중 하나는 적어야 합니다."))
+        return cleaned
+
+
 class EditorScopedMixin:
-    """Limits lists, forms, autocompletes and object pages to the editor's municipalities."""
+    """Limits lists, forms, autocompletes and object pages to the editor's municipalities, and
+    says so: lists name the editor's local governments, and a row outside them is refused in
+    words rather than with Django's "does not exist, perhaps it was deleted"."""
 
     municipality_path = ""  # from the admin's model to its Municipality
+    # "이 서비스는 담당 자치단체(%(places)s) 밖에 있어 열 수 없습니다."
+    refused_message = ""
 
     def get_queryset(self, request):
         return limit_to_editable(
             super().get_queryset(request), request.user, self.municipality_path
         )
+
+    def changelist_view(self, request, extra_context=None):
+        context = {"assignments": assignments_of(request.user), **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        key = unquote(object_id)
+        exists = key.isdigit() and self.model._default_manager.filter(pk=key).exists()
+        if exists:
+            places = ", ".join(str(place) for place in assignments_of(request.user) or [])
+            message = self.refused_message % {"places": places or _("없음")}
+        else:
+            message = _("%(name)s 번호 %(key)s: 찾을 수 없습니다. 목록에서 다시 찾아 주세요.") % {
+                "name": capfirst(opts.verbose_name),
+                "key": key,
+            }
+        self.message_user(request, message, messages.WARNING)
+        if self.has_view_or_change_permission(request):
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            )
+        return HttpResponseRedirect(reverse("admin:index"))
 
     def history_view(self, request, object_id, extra_context=None):
         self._require_in_scope(request, object_id)
@@ -292,34 +387,121 @@ class SuggestedCategoryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ServiceInline(CategoryHintMedia, SubCategoryChoicesMixin, admin.TabularInline):
+class ErrorSummaryMixin:
+    """Change pages open with a summary of every error, each linking to its field or row."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["error_summary"] = error_summary(
+            context.get("adminform"), context.get("inline_admin_formsets")
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+class CreatedByFilter(admin.SimpleListFilter):
+    """Services the signed-in user created (the review queue's "내가 만든 초안")."""
+
+    title = _("만든 사람")
+    parameter_name = "created_by"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("내가 만든 서비스"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(pk__in=created_by(request.user))
+        return queryset
+
+
+class ServiceInline(
+    CategoryHintMedia, TagPickerMixin, SubCategoryChoicesMixin, admin.StackedInline
+):
+    """A plan's services, one line each (name, field and sub-group, status, tags, source), with
+    the description and the source note folded below; cards on a phone. No script is needed:
+    a new plan offers three empty lines, a saved one one more (the admin's script adds more)."""
+
     model = Service
-    form = VersionedForm
-    extra = 3
-    fields = (
-        "name",
-        "category",
-        "subcategory",
-        "status",
-        "source_page",
-        "source_url",
-        "source_note",
-        "is_published",
-        "loaded_version",
+    form = ServiceForm
+    template = "admin/catalog/plan/service_inline.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "category",
+                    "subcategory",
+                    "status",
+                    "is_published",
+                    "tags",
+                    "source_page",
+                    "source_url",
+                    "loaded_version",
+                )
+            },
+        ),
+        (
+            _("설명·출처 메모"),
+            {"fields": ("description", "source_note"), "classes": ("service-more",)},
+        ),
     )
     show_change_link = True
+    # A plain address box: the admin's own shows the current address above it, two lines more.
+    formfield_overrides = {
+        models.URLField: {"widget": forms.URLInput(attrs={"class": "vURLField"})}
+    }
+
+    class Media:  # the field hint's, and the table's layout
+        js = CategoryHintMedia.Media.js
+        css = {"all": (*CategoryHintMedia.Media.css["all"], "css/admin-service-table.css")}
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if obj is not None else 3
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("category", "subcategory")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category", "subcategory")
+            .prefetch_related(Prefetch("tags", Tag.objects.order_by()))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if can_publish(request.user):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": _swap(options["fields"], "is_published", "publication")})
+            for name, options in self.fieldsets
+        ]
 
     def get_readonly_fields(self, request, obj=None):
-        return () if can_publish(request.user) else ("is_published",)
+        return () if can_publish(request.user) else ("publication",)
+
+    @admin.display(description=_("공개"))
+    def publication(self, obj):
+        return _("공개") if obj is not None and obj.is_published else _("초안")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget = field.widget.widget  # no add/change icons: the line stays compact
+        return field
+
+
+def _swap(fields: tuple, old: str, new: str) -> tuple:
+    return tuple(new if name == old else name for name in fields)
 
 
 @admin.register(Plan)
-class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
+class PlanAdmin(
+    AutocompleteNamesMedia,
+    PlanImportMixin,
+    ErrorSummaryMixin,
+    EditorScopedMixin,
+    SimpleHistoryAdmin,
+):
     municipality_path = "municipality"
-    form = VersionedForm
+    refused_message = _("이 계획은 담당 자치단체(%(places)s) 밖에 있어 열 수 없습니다.")
+    form = PlanForm
     list_display = (
         "title",
         "municipality",
@@ -331,6 +513,7 @@ class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
     )
     list_filter = ("kind", PlanSidoFilter)
     ordering = ("municipality__code", "-start_year", "title")
+    # Shows the search box and allows autocomplete; get_search_results folds the text.
     search_fields = ("title", "municipality__name", "municipality__code", "note")
     autocomplete_fields = ("municipality",)
     list_select_related = ("municipality__parent",)
@@ -344,6 +527,17 @@ class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
         (_("기록"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     readonly_fields = ("status_counts", "created_at", "updated_at")
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_plans(queryset, search_term), False
+
+    def get_changeform_initial_data(self, request):
+        """An editor of one local government starts a plan with it chosen."""
+        initial = super().get_changeform_initial_data(request)
+        assigned = assignments_of(request.user)
+        if assigned is not None and len(assigned) == 1:
+            initial.setdefault("municipality", assigned[0].pk)
+        return initial
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Service:
@@ -387,10 +581,15 @@ class PlanAdmin(PlanImportMixin, EditorScopedMixin, SimpleHistoryAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(
-    CategoryHintMedia, EditorScopedMixin, SubCategoryChoicesMixin, SimpleHistoryAdmin
+    ErrorSummaryMixin,
+    EditorScopedMixin,
+    TagPickerMixin,
+    SubCategoryChoicesMixin,
+    SimpleHistoryAdmin,
 ):
     municipality_path = "plan__municipality"
-    form = VersionedForm
+    refused_message = _("이 서비스는 담당 자치단체(%(places)s) 밖에 있어 열 수 없습니다.")
+    form = ServiceForm
     list_display = (
         "name",
         "municipality",
@@ -403,6 +602,7 @@ class ServiceAdmin(
     list_filter = (
         "is_published",
         SuggestedCategoryFilter,
+        CreatedByFilter,
         "status",
         "category",
         ServiceSidoFilter,
@@ -411,6 +611,7 @@ class ServiceAdmin(
         "category_basis",
         "tags",
     )
+    # Shows the search box and allows autocomplete; get_search_results folds the text.
     search_fields = (
         "name",
         "description",
@@ -418,7 +619,7 @@ class ServiceAdmin(
         "plan__municipality__name",
         "plan__municipality__code",
     )
-    autocomplete_fields = ("plan", "tags")
+    autocomplete_fields = ("plan",)
     list_select_related = ("plan__municipality__parent", "category")
     list_per_page = 50
     actions = [
@@ -447,6 +648,29 @@ class ServiceAdmin(
             _stamp_publication(obj, request.user)
         _settle_suggested_category(obj, form)
         super().save_model(request, obj, form, change)
+
+    class Media:  # the field hint's, and names for the plan's autocomplete box
+        js = (*CategoryHintMedia.Media.js, *AutocompleteNamesMedia.Media.js)
+        css = CategoryHintMedia.Media.css
+
+    def get_search_results(self, request, queryset, search_term):
+        return search_services(queryset, search_term), False
+
+    def response_change(self, request, obj):
+        """A service opened from its plan's table goes back to the plan when saved."""
+        response = super().response_change(request, obj)
+        if request.GET.get(FROM_PLAN) != "1" or not isinstance(response, HttpResponseRedirect):
+            return response
+        if "_continue" in request.POST:
+            response["Location"] = request.get_full_path()
+        elif not {"_addanother", "_saveasnew"} & set(request.POST):
+            response["Location"] = reverse("admin:catalog_plan_change", args=[obj.plan_id])
+        return response
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and request.GET.get(FROM_PLAN) == "1":
+            context["return_to_plan"] = obj.plan
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_published and not can_publish(request.user):
@@ -614,3 +838,22 @@ class StaffUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, StaffUserAdmin)
+
+
+# django-axes lists its records under "Axes" with two columns labelled by method names
+# ("Status", "Expiration"); staff read Korean names (its other labels are in locale/ko).
+apps.get_app_config("axes").verbose_name = _("로그인 잠금")
+
+
+class LoginAttemptAdmin(AxesAccessAttemptAdmin):
+    @admin.display(description=_("남은 시도"))
+    def status(self, obj):
+        return super().status(obj)
+
+    @admin.display(description=_("만료 일시"))
+    def expiration(self, obj):
+        return super().expiration(obj)
+
+
+admin.site.unregister(AccessAttempt)
+admin.site.register(AccessAttempt, LoginAttemptAdmin)

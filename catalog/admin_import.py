@@ -162,6 +162,13 @@ class PlanImportMixin:
                 "hidden_rows": len(preview.rows) - len(shown),
                 "token": token if not preview.has_errors else None,
                 "create_plans": create_plans,
+                # After an error, the corrected file goes up from the same page.
+                "reupload_form": UploadForm(
+                    initial={"create_plans": create_plans},
+                    may_create_plans=plan is None and self._may_create_plans(request),
+                )
+                if preview.has_errors
+                else None,
             },
         )
 

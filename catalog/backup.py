@@ -1,8 +1,9 @@
 """Lossless copies of the site's data: what ``backup_catalog`` writes and ``restore_catalog``
 reads back.
 
-A backup holds every row of the catalog and the analysis (their history included), the users,
-the groups with their permissions and memberships, the editor assignments and the admin's log.
+A backup holds every row of the catalog and the analysis (their history included), the list of
+data releases (not their files, which live under ``RELEASES_ROOT``), the users, the groups with
+their permissions and memberships, the editor assignments and the admin's log.
 Content types and permissions are not copied — ``migrate`` creates them — and rows refer to
 them by natural key. Every other row keeps its primary key, so that addresses such as
 ``/services/<id>/`` survive and history keeps pointing at rows deleted since. Sessions and
@@ -52,7 +53,7 @@ from catalog.models import CatalogRevision, StagedImport
 FORMAT = "smartcity-catalog-backup"
 VERSION = 1
 # Apps whose tables a backup reads or refers to; their migrations must match on restore.
-MIGRATED_APPS = ("contenttypes", "auth", "admin", "catalog", "analysis")
+MIGRATED_APPS = ("contenttypes", "auth", "admin", "catalog", "analysis", "releases")
 NATURAL_KEY_MODELS = ("contenttypes.contenttype", "auth.permission")
 BATCH_SIZE = 2000
 GZIP_MAGIC = b"\x1f\x8b"
@@ -80,6 +81,8 @@ def project_models() -> list[type[models.Model]]:
             if model not in (CatalogRevision, StagedImport)
         ),
         *apps.get_app_config("analysis").get_models(),
+        # The list of data releases; their files are kept under RELEASES_ROOT.
+        *apps.get_app_config("releases").get_models(),
         LogEntry,
     ]
 

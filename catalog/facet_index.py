@@ -16,7 +16,6 @@ cache, so that the other workers and machines load it instead of rebuilding it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +25,7 @@ from scipy import sparse
 
 from catalog import revision
 from catalog.models import Category, Municipality, Service, SubCategory, Tag
-
-logger = logging.getLogger(__name__)
+from config.caches import call_safely
 
 NO_YEAR = -1
 UNSHARED = -1  # the revision of an index read while the catalog changed
@@ -193,12 +191,7 @@ def for_current_revision(
 
 
 def _cache_call(method: str, *args):
-    """A cache operation that never fails a page: ``None`` when the cache is unavailable."""
-    try:
-        return getattr(cache, method)(*args)
-    except Exception:
-        logger.warning("Cache unavailable for the facet index (%s).", method)
-        return None
+    return call_safely(cache, method, *args, purpose="the facet index")
 
 
 _latest: FacetIndex | None = None

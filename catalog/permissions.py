@@ -27,3 +27,12 @@ def limit_to_editable(queryset: QuerySet, user, municipality_path: str) -> Query
 
 def can_publish(user) -> bool:
     return user.has_perm("catalog.publish_service")
+
+
+def may_preview(user, service) -> bool:
+    """Whether ``user`` may see ``service`` before it is published: signed-in staff who may
+    view services, in a local government they work on."""
+    if not (user.is_active and user.is_staff and user.has_perm("catalog.view_service")):
+        return False
+    allowed = editable_municipalities(user)
+    return allowed is None or allowed.filter(pk=service.plan.municipality_id).exists()

@@ -6,11 +6,14 @@ panels. Entries are keyed by the catalog's revision (``catalog.revision``), so a
 never stale after a change, on any worker.
 """
 
+import logging
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+logger = logging.getLogger(__name__)
 
 
 def cache_settings(url: str, *, default_entries: int, figure_entries: int) -> dict:
@@ -38,3 +41,13 @@ def _memory(location: str, entries: int) -> dict:
         "LOCATION": location,
         "OPTIONS": {"MAX_ENTRIES": entries},
     }
+
+
+def call_safely(store, method: str, *args, purpose: str):
+    """``store.<method>(*args)``, but ``None`` when the cache is unavailable: a cache server that
+    is down or full must never fail a page."""
+    try:
+        return getattr(store, method)(*args)
+    except Exception:
+        logger.warning("Cache unavailable for %s (%s).", purpose, method)
+        return None

@@ -10,6 +10,7 @@ NAVIGATION = (
     (_("자치단체"), "catalog:municipality-list", ("catalog:municipality-detail",)),
     (_("비교"), "catalog:compare", ()),
     (_("분석"), "analysis:dashboard", ("analysis:method", "analysis:idea-detail")),
+    (_("데이터"), "releases:list", ("releases:changes",)),
 )
 
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "csp",
     "catalog",
     "analysis",
+    "releases",
 ]
 # The benchmarks' synthetic catalogs (``generate_synthetic``): for the test suite and the
 # benchmark only, never a production setting.
@@ -172,6 +173,12 @@ STORAGES = {
         )
     },
 }
+
+# Data releases (releases/): the zip files are written here once and served from here; keep
+# the directory on a volume that outlives the container and back it up with the database.
+RELEASES_ROOT = Path(env_str("RELEASES_ROOT") or BASE_DIR / "var" / "releases")
+# The site's public address: a release's links, its citation and its CITATION.cff carry it.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # Security. Production defaults are strict; a deployment behind plain HTTP (a local
 # docker-compose run) may switch SECURE_SSL_REDIRECT off explicitly.

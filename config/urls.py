@@ -13,5 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # /analysis/… and the idea pages /ideas/<id>/.
     path("", include("analysis.urls")),
+    # /data/: the data releases.
+    path("", include("releases.urls")),
     path("", include("catalog.urls")),
 ]

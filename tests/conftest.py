@@ -1,7 +1,9 @@
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
+from django.utils import translation
 
+from analysis import idea_table
 from catalog import facet_index, lookalikes
 from catalog.models import Category, Municipality, Plan, Service
 
@@ -14,6 +16,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def site_language(settings):
+    """Each test starts in the site's language, whatever a page asked in English left active
+    in this thread."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with empty caches, so cached figures never leak between tests."""
     for store in caches.all():
@@ -21,6 +31,7 @@ def empty_cache():
     # Held in the process, keyed by revision numbers that tests reuse.
     lookalikes.clear()
     facet_index.clear()
+    idea_table.clear()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.http import QueryDict
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -27,6 +27,7 @@ from analysis.models import IdeaCluster
 from catalog.models import Category, Municipality, Plan, Service
 from catalog.views.exports import COLUMNS
 from catalog.views.exports import FORMATS as SERVICE_EXPORT_FORMATS
+from releases.models import VERSION_PATTERN, Release
 from tests.fuzz.profiles import FUZZ
 from tests.fuzz.strategies import (
     MARKUP_PAYLOADS,
@@ -60,17 +61,23 @@ class Catalog:
     cluster_ids: tuple[int, ...]
     municipality_codes: tuple[str, ...]
     category_codes: tuple[str, ...]
+    release_versions: tuple[str, ...]
 
     def __repr__(self) -> str:  # kept short in failure reports
         return f"Catalog({len(self.service_ids)} services)"
 
 
 @pytest.fixture(scope="module")
-def dataset(django_db_setup, django_db_blocker) -> Catalog:
+def dataset(django_db_setup, django_db_blocker, tmp_path_factory) -> Catalog:
     """The demo catalog, its duplication analysis, an unpublished service and one whose text
-    is markup (as a careless import might store), built once and rolled back afterwards."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    is markup (as a careless import might store), and two data releases, one before the
+    markup and one after; built once and rolled back afterwards."""
+    releases = override_settings(
+        RELEASES_ROOT=tmp_path_factory.mktemp("releases"), SITE_URL="http://testserver"
+    )
+    with django_db_blocker.unblock(), releases, transaction.atomic():
         call_command("load_demo_data", stdout=io.StringIO())
+        call_command("make_release", stdout=io.StringIO())
         plan = Plan.objects.filter(services__is_published=True).first()
         transport = Category.objects.get(code="transport")
         for name, published in ((MARKUP_PAYLOADS[0], True), ("비공개 서비스", False)):
@@ -83,6 +90,7 @@ def dataset(django_db_setup, django_db_blocker) -> Catalog:
                 is_published=published,
             )
         call_command("find_duplicates", stdout=io.StringIO())
+        call_command("make_release", stdout=io.StringIO())
         yield Catalog(
             service_ids=tuple(Service.objects.values_list("pk", flat=True)),
             plan_ids=tuple(Plan.objects.values_list("pk", flat=True)),
@@ -94,6 +102,7 @@ def dataset(django_db_setup, django_db_blocker) -> Catalog:
             )
             + tuple(Plan.objects.values_list("municipality__code", flat=True).distinct()),
             category_codes=tuple(Category.objects.values_list("code", flat=True)),
+            release_versions=tuple(Release.objects.values_list("version", flat=True)),
         )
         transaction.set_rollback(True)
 
@@ -133,6 +142,7 @@ FIXED_PAGES = (
     "analysis:dashboard",
     "analysis:method",
     "analysis:lexicon",
+    "releases:list",
     "healthz",
 )
 PAGES_WITH_ARGUMENTS = (
@@ -143,6 +153,10 @@ PAGES_WITH_ARGUMENTS = (
     "analysis:idea-detail",
     "analysis:idea-export",
     "analysis:idea-timeline",
+    "analysis:idea-fields",
+    "releases:download",
+    "releases:changes",
+    "releases:changes-export",
 )
 
 
@@ -152,6 +166,10 @@ def page_path(dataset: Catalog, route: str) -> st.SearchStrategy[str]:
         return st.just(reverse(route))
     clusters = st.one_of(
         st.sampled_from(dataset.cluster_ids), st.integers(min_value=0, max_value=10**30)
+    )
+    versions = st.one_of(
+        st.sampled_from(dataset.release_versions),
+        st.from_regex(VERSION_PATTERN, fullmatch=True),
     )
     arguments = {
         "catalog:service-detail": st.one_of(
@@ -171,8 +189,22 @@ def page_path(dataset: Catalog, route: str) -> st.SearchStrategy[str]:
         "analysis:idea-detail": clusters,
         "analysis:idea-export": clusters,
         "analysis:idea-timeline": clusters,
+        "analysis:idea-fields": clusters,
+        "releases:download": versions,
+        "releases:changes": versions,
+        "releases:changes-export": st.tuples(
+            versions,
+            st.one_of(
+                st.sampled_from(["services", "figures"]),
+                st.from_regex(r"[-a-zA-Z0-9_]+", fullmatch=True),
+            ),
+        ),
     }[route]
-    return arguments.map(lambda argument: reverse(route, args=[argument]))
+    return arguments.map(
+        lambda argument: reverse(
+            route, args=list(argument) if isinstance(argument, tuple) else [argument]
+        )
+    )
 
 
 # Tested by their own properties below.
@@ -223,6 +255,7 @@ def test_pages_never_fail_or_reflect_markup(dataset, route, data):
             "/municipalities/",
             "/categories/",
             "/analysis/",
+            "/data/",
         ]
     ),
     segments=st.lists(path_segments(), min_size=1, max_size=4),

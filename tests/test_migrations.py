@@ -10,7 +10,7 @@ from django.db.migrations.loader import MigrationLoader
 
 from catalog.search import SQLITE_FTS_TABLE
 
-PROJECT_APPS = ("catalog", "analysis")
+PROJECT_APPS = ("catalog", "analysis", "releases")
 ROLES = {"편집자", "검토자", "관리자"}
 
 

@@ -54,6 +54,8 @@ EXPORT_KEYS: tuple[str, ...] = (
     "id",
     "municipality_code",
     "plan_title",
+    "plan_kind",
+    "plan_year",
     "name",
     "description",
     "category",
@@ -66,8 +68,9 @@ EXPORT_KEYS: tuple[str, ...] = (
     "source_note",
 )
 TEMPLATE: tuple[str, ...] = tuple(COLUMN_BY_KEY[key].header for key in EXPORT_KEYS)
-# A researcher's file names its plans and municipalities; these columns describe a plan.
-PLAN_KEYS = ("plan_kind", "plan_year", "plan_start_year", "plan_end_year", "plan_source")
+# The template's example row is named so; a row of that name is never imported.
+EXAMPLE_NAME = "(예시) 스마트 버스정류장 - 이 행은 가져오지 않습니다"
+# A researcher's file names its plans and municipalities in these columns.
 WHERE_KEYS = ("sido", "municipality", "municipality_code")
 SOURCE_KEYS = ("source_url", "source_page", "source_note")
 TEXT_FIELDS = ("name", "description", "source_url", "source_page", "source_note")

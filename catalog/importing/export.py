@@ -7,7 +7,8 @@ from django.db import models
 
 from catalog.importing.columns import COLUMN_BY_KEY, TEMPLATE
 from catalog.importing.resolve import choice_labels
-from catalog.models import Plan, Service
+from catalog.importing.template import teaching_workbook_response
+from catalog.models import Plan, PlanKind, Service
 from catalog.spreadsheets import csv_response, dated, xlsx_response
 
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -16,6 +17,7 @@ EXPORT_FORMATS = ("xlsx", "csv")
 def export_rows(services: models.QuerySet) -> Iterator[dict]:
     """The services as rows of the import layout, keyed by the Korean headers (``TEMPLATE``)."""
     statuses = choice_labels(Service.Status.choices, "ko")
+    kinds = choice_labels(PlanKind.choices, "ko")
     bases = choice_labels(Service.CategoryBasis.choices, "ko")
     related = services.select_related(
         "plan__municipality", "category", "subcategory"
@@ -25,6 +27,8 @@ def export_rows(services: models.QuerySet) -> Iterator[dict]:
             "id": service.pk,
             "municipality_code": service.plan.municipality.code,
             "plan_title": service.plan.title,
+            "plan_kind": kinds.get(service.plan.kind, service.plan.kind),
+            "plan_year": plan_years(service.plan),
             "name": service.name,
             "description": service.description,
             "category": service.category.name_ko,
@@ -39,13 +43,22 @@ def export_rows(services: models.QuerySet) -> Iterator[dict]:
         yield {COLUMN_BY_KEY[key].header: value for key, value in values.items()}
 
 
+def plan_years(plan: Plan) -> str:
+    """A plan's years as the 계획연도 column reads them: ``2024~2028``, ``2024`` or empty."""
+    years = [str(year) for year in (plan.start_year, plan.end_year) if year]
+    return "~".join(years)
+
+
 def template_rows() -> list[dict]:
-    """The template's rows: none. Its header (``TEMPLATE``) is the whole layout."""
+    """The CSV template's rows: none. Its header (``TEMPLATE``) is the whole layout; the XLSX
+    template adds an example row, drop-down lists and notes (``catalog.importing.template``)."""
     return []
 
 
 def template_response(file_format: str = "xlsx"):
-    """Download the empty import template (header row only) as XLSX or CSV (with BOM)."""
+    """Download the import template: a workbook that teaches the layout, or a CSV header."""
+    if file_format == "xlsx":
+        return teaching_workbook_response(dated("service-import-template", "xlsx"))
     return _response(template_rows(), "service-import-template", file_format)
 
 

@@ -10,13 +10,15 @@ from analysis.duplication import Parameters
 from catalog.categorize import CategorySuggester
 from catalog.importing.columns import (
     COLUMN_BY_KEY,
+    COLUMNS,
+    EXAMPLE_NAME,
     HEADER_INDEX,
-    PLAN_KEYS,
     SOURCE_KEYS,
     WHERE_KEYS,
     header_key,
 )
 from catalog.importing.diff import find_duplicate_rows, finish
+from catalog.importing.hints import nearest
 from catalog.importing.read import Table, TableRow
 from catalog.importing.report import ImportPreview, Issue, RowResult, SuggestedCategory
 from catalog.importing.resolve import References, match_service, resolve_plan
@@ -125,7 +127,10 @@ class Preparer:
         self.refs = References()
         self._preload_ids()
         for table_row in self.table.rows:
-            if any(self.cell(table_row, key) for key in self.columns):
+            if self.cell(table_row, "name") == EXAMPLE_NAME:
+                message = _("양식의 예시 행이라 가져오지 않습니다.")
+                self.file_warnings.append(Issue(table_row.number, None, message))
+            elif any(self.cell(table_row, key) for key in self.columns):
                 preview.rows.append(self._row(table_row))
             else:
                 self.file_warnings.append(
@@ -192,9 +197,10 @@ class Preparer:
                 self.columns[column.key] = (index, header)
         if unknown:
             names = ", ".join(f"'{name}'" for name in unknown)
-            self.file_warnings.append(
-                Issue(None, None, _("알 수 없는 열은 무시합니다: %(names)s.") % {"names": names})
-            )
+            headers = [header for column in COLUMNS for header in column.accepted_headers]
+            message = _("알 수 없는 열은 무시합니다: %(names)s.") % {"names": names}
+            hints = "".join(nearest(name, headers) for name in unknown)
+            self.file_warnings.append(Issue(None, None, message + hints))
         self._check_required_columns()
 
     def _check_required_columns(self) -> None:
@@ -210,20 +216,6 @@ class Preparer:
             self.file_errors.append(
                 Issue(None, None, _("필수 열이 없습니다: '%(column)s'.") % {"column": name})
             )
-        if self.plan is None and "plan_title" in self.columns and not self.create_plans:
-            given = [self.label(key) for key in PLAN_KEYS if key in self.columns]
-            if given:
-                self.file_warnings.append(
-                    Issue(
-                        None,
-                        None,
-                        _(
-                            "%(columns)s 열은 새 계획을 만들 때만 씁니다('새 계획 만들기'가 꺼져 "
-                            "있음)."
-                        )
-                        % {"columns": ", ".join(given)},
-                    )
-                )
         if not any(key in self.columns for key in SOURCE_KEYS):
             self.file_warnings.append(
                 Issue(

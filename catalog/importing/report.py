@@ -15,6 +15,13 @@ ACTION_LABELS = {
     UNCHANGED: gettext_lazy("그대로"),
     ERROR: gettext_lazy("오류"),
 }
+# What each count of the preview's summary counts.
+COUNT_LABELS = {
+    CREATE: gettext_lazy("새로 만들 서비스"),
+    UPDATE: gettext_lazy("고칠 서비스"),
+    UNCHANGED: gettext_lazy("그대로 둘 서비스"),
+    ERROR: gettext_lazy("오류가 있는 행"),
+}
 
 
 @dataclass(frozen=True)
@@ -148,10 +155,11 @@ class ImportPreview:
     def warning_lines(self) -> list[str]:
         return [str(issue) for issue in self.warnings]
 
-    def summary(self) -> list[tuple[str, int]]:
-        """(label in the active language, rows) for each action, for the admin's preview."""
+    def summary(self) -> list[tuple[str, str, int]]:
+        """(action, what its count counts in the active language, rows) for each action, for
+        the admin's preview."""
         counts = self.counts
-        return [(ACTION_LABELS[action], counts[action]) for action in ACTIONS]
+        return [(action, COUNT_LABELS[action], counts[action]) for action in ACTIONS]
 
     def summary_lines(self) -> list[str]:
         """The same in both languages, for the command line."""

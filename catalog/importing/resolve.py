@@ -6,10 +6,14 @@ and plan kinds by code or name in either language. Everything is read once per i
 row costs no query.
 """
 
+import difflib
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from catalog.importing.hints import NEAREST_SHOWN, nearest
 from catalog.importing.report import Issue, NewPlan
 from catalog.importing.validate import (
     PLAN_FIELD_KEYS,
@@ -17,7 +21,7 @@ from catalog.importing.validate import (
     plan_value_display,
     plan_values,
 )
-from catalog.models import Category, Plan, PlanKind, Service, SubCategory, Tag
+from catalog.models import Category, Municipality, Plan, PlanKind, Service, SubCategory, Tag
 from catalog.municipalities import MunicipalityResolver
 from catalog.text import compact
 
@@ -37,6 +41,9 @@ PLAN_KIND_WORDS: tuple[tuple[str, str], ...] = (
     ("기본계획", PlanKind.MASTER_PLAN),
     ("masterplan", PlanKind.MASTER_PLAN),
 )
+
+
+PLANS_LISTED = 10  # a local government's plans named when a title is not found
 
 
 def choice_labels(choices, language: str) -> dict[str, str]:
@@ -81,6 +88,7 @@ class References:
         self.basis_index = self._choice_index(Service.CategoryBasis.choices)
         self.plan_kind_index = self._choice_index(PlanKind.choices)
         self._plans: dict[tuple[str, str], Plan | None] = {}
+        self._plan_titles: dict[int, list[str]] = {}
 
     @staticmethod
     def _choice_index(choices) -> dict[str, str]:
@@ -140,10 +148,27 @@ class References:
         return ", ".join(f"{label}({value})" for value, label in PlanKind.choices)
 
     def unknown_category(self, raw: str) -> str:
-        return _("알 수 없는 분야 '%(value)s'입니다. 쓸 수 있는 분야: %(names)s.") % {
+        names = [category.name for category in self.categories]
+        message = _("알 수 없는 분야 '%(value)s'입니다. 쓸 수 있는 분야: %(names)s.") % {
             "value": raw,
             "names": self.category_names(),
         }
+        return message + nearest(raw, names)
+
+    def subcategory_names(self) -> str:
+        return ", ".join(str(sub) for sub in self.subcategories)
+
+    @cached_property
+    def municipality_codes(self) -> dict[str, str]:
+        """Every local government's code and name, for the codes nearest an unknown one."""
+        rows = Municipality.objects.select_related("parent").order_by("code")
+        return {m.code: f"{m.code} {m}" for m in rows}
+
+    def plan_titles(self, municipality) -> list[str]:
+        if municipality.pk not in self._plan_titles:
+            titles = Plan.objects.filter(municipality=municipality).values_list("title", flat=True)
+            self._plan_titles[municipality.pk] = sorted(titles)
+        return self._plan_titles[municipality.pk]
 
 
 # --- a row's municipality and plan -------------------------------------------------------------
@@ -175,7 +200,7 @@ def resolve_municipality(p, row, table_row):
         p.error(row, key, _("자치단체가 비어 있습니다."))
         return None
     if resolution.municipality is None:
-        p.error(row, key, resolution.error)
+        p.error(row, key, resolution.error + _nearest_places(p, key, code, sido))
         return None
     municipality = resolution.municipality
     if resolution.warning:
@@ -205,6 +230,31 @@ def resolve_municipality(p, row, table_row):
         )
         return None
     return municipality
+
+
+def _nearest_places(p, key: str, code: str | None, sido: str | None) -> str:
+    """For an unknown code, the nearest codes; for an unknown 시·도, the 시·도 there are. (An
+    unknown name gets its close names from the resolver itself.)"""
+    if key == "municipality_code" and code and code.isdigit():
+        codes = p.refs.municipality_codes
+        close = sorted(codes, key=lambda known: _code_distance(code, known))[:NEAREST_SHOWN]
+        return " " + _("가까운 코드: %(codes)s.") % {
+            "codes": ", ".join(codes[found] for found in close)
+        }
+    if key == "sido" and sido and p.refs.municipalities.resolve(sido).municipality is None:
+        names = Municipality.objects.sidos().order_by("code").values_list("name", flat=True)
+        return " " + _("시·도: %(names)s.") % {"names": ", ".join(names)}
+    return ""
+
+
+def _code_distance(written: str, known: str) -> tuple[int, int]:
+    """Codes sharing more leading digits first (the same 시·도, the same city), then the
+    numerically closest."""
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(written, known, strict=False)) if a != b),
+        min(len(written), len(known)),
+    )
+    return -shared, abs(int(written[:5].ljust(5, "0")) - int(known))
 
 
 def _names_agree(resolver, municipality, name: str | None, sido: str | None) -> bool:
@@ -262,6 +312,7 @@ def _given_plan(p, row, table_row) -> Plan:
             _("이 파일은 '%(title)s' 계획으로 가져오는데, 이 행의 계획명은 '%(value)s'입니다.")
             % {"title": plan.title, "value": title},
         )
+    _note_plan_differences(p, row, plan, plan_values(p, row, table_row))
     return plan
 
 
@@ -301,7 +352,8 @@ def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
                     "%(municipality)s(%(code)s)에 계획명이 '%(title)s'인 계획이 없습니다. 새 "
                     "계획을 함께 만들려면 '새 계획 만들기'(명령: --create-plans)를 켜세요."
                 )
-                % {"municipality": municipality, "code": municipality.code, "title": title},
+                % {"municipality": municipality, "code": municipality.code, "title": title}
+                + _existing_plans(p, municipality, title),
             )
             return None
         given = set(values)
@@ -340,6 +392,17 @@ def _new_plan(p, row, municipality, title: str, values: dict) -> Plan | None:
                 },
             )
     return new.plan
+
+
+def _existing_plans(p, municipality, title: str) -> str:
+    """The plans the local government has, the closest to ``title`` first."""
+    titles = p.refs.plan_titles(municipality)
+    if not titles:
+        return " " + _("이 자치단체에는 아직 계획이 없습니다.")
+    close = difflib.get_close_matches(title, titles, len(titles), 0)
+    return " " + _("이 자치단체의 계획: %(titles)s.") % {
+        "titles": ", ".join(f"'{found}'" for found in close[:PLANS_LISTED])
+    }
 
 
 def _add_to_new_plan(p, row, new, name: str, value, key: str) -> None:

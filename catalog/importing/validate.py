@@ -11,6 +11,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 from catalog.importing.columns import COLUMN_BY_KEY, SOURCE_KEYS
+from catalog.importing.hints import nearest
 from catalog.models import EARLIEST_PLAN_YEAR, LARGEST_ID, LATEST_PLAN_YEAR, PlanKind, Service
 from catalog.spreadsheets import restore
 
@@ -159,7 +160,8 @@ def _read_category(p, row, table_row, creating: bool):
                 row,
                 "category_basis",
                 _("알 수 없는 분야 근거 '%(value)s'입니다. %(names)s 중 하나를 쓰세요.")
-                % {"value": basis_raw, "names": names},
+                % {"value": basis_raw, "names": names}
+                + nearest(basis_raw, p.refs.basis_labels.values()),
             )
     if not raw:
         implied = _category_of_subcategory(p, table_row)
@@ -233,11 +235,15 @@ def _read_subcategory(p, row, table_row, category, creating: bool) -> None:
         elif category is not None:
             hint = _("이 분야에는 세부 분야가 없습니다.")
         else:
-            hint = ""
+            hint = _("쓸 수 있는 세부 분야: %(names)s.") % {"names": p.refs.subcategory_names()}
+        names = [sub.name for sub in p.refs.subcategories]
         p.error(
             row,
             "subcategory",
-            (_("알 수 없는 세부 분야 '%(value)s'입니다.") % {"value": raw} + " " + hint).strip(),
+            _("알 수 없는 세부 분야 '%(value)s'입니다.") % {"value": raw}
+            + " "
+            + hint
+            + nearest(raw, names),
         )
 
 
@@ -255,7 +261,8 @@ def _read_status(p, row, table_row, creating: bool) -> None:
             row,
             "status",
             _("알 수 없는 상태 '%(value)s'입니다. %(names)s 중 하나를 쓰세요.")
-            % {"value": raw, "names": p.refs.status_names()},
+            % {"value": raw, "names": p.refs.status_names()}
+            + nearest(raw, p.refs.status_labels.values()),
         )
 
 
@@ -276,11 +283,13 @@ def _read_tags(p, row, table_row, creating: bool) -> None:
         elif tag not in tags:
             tags.append(tag)
     if unknown:
+        names = [tag.name for tag in p.refs.tags]
         p.error(
             row,
             "tags",
             _("알 수 없는 태그입니다: %(unknown)s. 쓸 수 있는 태그: %(names)s.")
-            % {"unknown": ", ".join(f"'{name}'" for name in unknown), "names": p.refs.tag_names()},
+            % {"unknown": ", ".join(f"'{name}'" for name in unknown), "names": p.refs.tag_names()}
+            + "".join(nearest(name, names) for name in unknown),
         )
         return
     row.tags = tags
@@ -332,7 +341,8 @@ def plan_values(p, row, table_row) -> dict:
                 row,
                 "plan_kind",
                 _("알 수 없는 계획 종류 '%(value)s'입니다. %(names)s 중 하나를 쓰세요.")
-                % {"value": raw, "names": p.refs.plan_kind_names()},
+                % {"value": raw, "names": p.refs.plan_kind_names()}
+                + nearest(raw, [str(label) for _value, label in PlanKind.choices]),
             )
         else:
             values["kind"] = kind

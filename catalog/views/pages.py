@@ -1,16 +1,20 @@
-"""Public pages of the catalog. Only published services appear on any of them."""
+"""Public pages of the catalog. Only published services appear on any of them (staff may
+preview a draft at its future address)."""
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Count, F, Prefetch, Q, prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from analysis.comparison import IdeaComparison, compare_ideas
 from catalog import national, panels, structured_data
 from catalog.models import Category, Municipality, Plan, Service
+from catalog.permissions import may_preview
 
 RECENT_SERVICE_COUNT = 8
 COMPARE_MIN = 2
@@ -35,13 +39,27 @@ def home(request):
 
 
 def service_detail(request, pk: int):
-    service = get_object_or_404(Service.objects.published().for_list(), pk=pk)
+    service = get_object_or_404(Service.objects.for_list(), pk=pk)
+    if not service.is_published:
+        return draft_preview(request, service)
     context = {
         "service": service,
         "structured_data": structured_data.service_data(service, request),
         "panels": panels.render("service", service, request),
     }
     return render(request, "catalog/service_detail.html", context)
+
+
+def draft_preview(request, service: Service):
+    """A draft as the public will see it, for the staff who may work on it (everyone else gets
+    the 404 of a service that does not exist). It is marked as a preview, kept by no cache,
+    shown to no search engine, and adds no analysis panel: nothing is computed or counted."""
+    if not may_preview(request.user, service):
+        raise Http404
+    response = render(request, "catalog/service_preview.html", {"service": service, "panels": []})
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def municipality_detail(request, code: str):
@@ -80,18 +98,23 @@ def municipality_detail(request, code: str):
         "area_has_services": area.exists(),
         "children": children,
         "service_list_url": service_list_url(municipality),
+        "shares_csv_url": f"{reverse('analysis:export', args=['shares'])}?"
+        + area_query(municipality),
         "panels": panels.render("municipality", municipality, request),
     }
     return render(request, "catalog/municipality_detail.html", context)
 
 
-def service_list_url(municipality: Municipality) -> str:
-    """The browse page filtered to this municipality (a 시·도: to its whole region)."""
+def area_query(municipality: Municipality) -> str:
+    """The browse filters of this municipality's area (a 시·도: its whole region)."""
     if municipality.is_sido:
-        query = {"sido": municipality.code[:2]}
-    else:
-        query = {"municipality": municipality.code}
-    return f"{reverse('catalog:service-list')}?{urlencode(query)}"
+        return urlencode({"sido": municipality.code[:2]})
+    return urlencode({"municipality": municipality.code})
+
+
+def service_list_url(municipality: Municipality) -> str:
+    """The browse page filtered to this municipality's area."""
+    return f"{reverse('catalog:service-list')}?{area_query(municipality)}"
 
 
 def plan_detail(request, pk: int):

@@ -19,6 +19,8 @@ def inline_data(cluster, members, extra=None, delete=(), confirmed=False):
         data[f"members-{i}-service"] = member.service_id
         if member.service_id in delete:
             data[f"members-{i}-DELETE"] = "on"
+    if delete:  # as posted again from the page that confirms what setting apart records
+        data["confirm_set_apart"] = "1"
     if extra:
         data[f"members-{len(members)}-service"] = extra.pk
         data[f"members-{len(members)}-cluster"] = cluster.pk

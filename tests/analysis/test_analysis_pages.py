@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from analysis import idea_table
 from analysis.runs import find_and_store
 from analysis.views import CLUSTER_COLUMNS
 
@@ -78,6 +79,7 @@ def test_analysis_pages_run_a_fixed_number_of_queries(
     client.get(url)  # warm caches that are not per request
     for store in caches.all():  # but count the figures afresh
         store.clear()
+    idea_table.clear()
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for i in range(20):

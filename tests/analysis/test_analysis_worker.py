@@ -22,6 +22,7 @@ from analysis.models import DuplicationRun
 from analysis.runs import RunResult, find_and_store
 from analysis.worker import Outcome, RunLock
 from catalog import revision
+from catalog.models import Service
 
 pytestmark = pytest.mark.django_db
 WAITING = "그 뒤 카탈로그가 바뀌어 다음 분석을 기다립니다."
@@ -150,6 +151,19 @@ def test_each_new_revision_gets_its_facet_index_at_once(analysed, add, clock, ru
     index = cache.get(f"facet-index:{revision.current()}")
     assert index is not None
     assert index.revision == revision.current()
+
+
+def test_each_new_revision_gets_its_dashboard_figures_at_once(
+    analysed, add, clock, runs, client, django_assert_max_num_queries
+):
+    add("47210", "스마트 횡단보도 안내")
+    stop_at(clock, 10)
+    work()
+    assert runs == []
+    # The first visitor after the change reads the figures the worker counted.
+    with django_assert_max_num_queries(6):
+        response = client.get("/analysis/")
+    assert response.context["rate"].total == Service.objects.published().count()
 
 
 def test_does_not_run_before_the_debounce_has_passed(analysed, add, clock, runs):

@@ -207,10 +207,11 @@ def test_charts_have_a_title_and_description_and_no_inline_style(client, spread_
         re.search(r'aria-labelledby="([\w-]+)-title', svg).group(1): svg
         for svg in SVG.findall(body)
     }
-    assert set(svgs) == {"new-ideas-chart", "copied-share-chart"}
+    assert set(svgs) == {"shares-chart", "new-ideas-chart", "copied-share-chart"}
     for chart_id, svg in svgs.items():
         assert f'<title id="{chart_id}-title">' in svg
-        assert re.search(rf'<desc id="{chart_id}-desc">2018년부터 20\d\d년까지 ', svg)
+    for chart_id in ("new-ideas-chart", "copied-share-chart"):
+        assert re.search(rf'<desc id="{chart_id}-desc">2018년부터 20\d\d년까지 ', svgs[chart_id])
     assert "chart-line" not in svgs["copied-share-chart"]  # a share has no running total
     assert "style=" not in body
     assert inline_code(response) == []
@@ -278,10 +279,12 @@ def test_pair_jaccard_is_shared_ideas_over_ideas_of_either(portfolios):
     assert first.jaccard == pytest.approx(3 / 7)
 
 
-def test_similar_pairs_are_counted_once_per_revision(portfolios, django_assert_num_queries):
+def test_similar_pairs_read_the_catalog_once_per_revision(portfolios):
     figures.similar_pairs()
-    with django_assert_num_queries(1):  # the revision
+    with CaptureQueriesContext(connection) as again:
         figures.similar_pairs()
+    assert again.captured_queries
+    assert not [q["sql"] for q in again.captured_queries if "catalog_service" in q["sql"]]
 
 
 def test_dashboard_states_the_minimum_and_exports_the_pairs(client, portfolios):

@@ -29,7 +29,7 @@ def test_duplication_rate_follows_the_scope(clustered):
 
 
 def test_differentiation_index_is_the_share_found_nowhere_else(clustered):
-    rows = {row.code: row for row in figures.with_index(figures.differentiation())}
+    rows = {row.code: row for row in figures.differentiation()}
     assert (rows["41280"].service_total, rows["41280"].unique_count) == (2, 1)
     assert rows["41280"].differentiation == 50.0
     assert rows["47210"].differentiation == 0.0

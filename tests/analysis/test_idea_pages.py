@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis import charts, spread
+from analysis import spread
 from analysis.models import ClusterMember, IdeaCluster
 from analysis.runs import find_and_store
+from catalog import charts
 from catalog.models import Category, Municipality, Plan, Service
 from tests.test_security import inline_code
 
@@ -104,7 +105,7 @@ def test_without_any_plan_year_no_service_is_first_and_no_chart_is_drawn(client,
     Plan.objects.update(start_year=None)
     response = get(client, crossing)
     assert [group.first_adopters for group in response.context["page"].year_groups] == [False]
-    body = response.content.decode()
+    body = section(response.content.decode(), "timeline-title")
     assert "<svg" not in body
     assert "계획 연도가 알려진 서비스가 없어 그래프를 그리지 않았습니다." in body
     assert "처음 계획</strong>" not in body

@@ -87,16 +87,19 @@ def test_phone_browse_shows_results_before_filters(page: Page, demo_catalog):
     page.goto("/services/")
     filter_form = page.get_by_role("form", name="검색과 필터")
     first_result = page.get_by_role("main").get_by_role("article").first.bounding_box()
-    filters = filter_form.bounding_box()
     assert first_result is not None
-    assert filters is not None
-    assert first_result["y"] + first_result["height"] <= filters["y"]
-    # The filters are one tap away and fold away again, without JavaScript (<details>).
+    assert first_result["y"] < PHONE["height"]  # on the first screen
+    # The filters wait folded below the results, and open on demand without JavaScript.
+    expect(filter_form).to_be_hidden()
+    summary = page.locator("summary").filter(has_text="검색과 필터")
+    assert summary.bounding_box()["y"] > first_result["y"]
     jump = page.get_by_role("main").get_by_role("link", name="검색과 필터")
     expect(jump).to_be_visible()
     jump.click()
     expect(page).to_have_url(re.compile(r"#filters$"))
-    page.locator("summary").filter(has_text="검색과 필터").click()
+    summary.click()
+    expect(filter_form).to_be_visible()
+    summary.click()
     expect(filter_form).to_be_hidden()
 
 

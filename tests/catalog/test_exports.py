@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from catalog import exporting
+from catalog.exporting import COLUMNS
 from catalog.models import Category, Tag
-from catalog.views import exports
-from catalog.views.exports import COLUMNS
 
 pytestmark = pytest.mark.django_db
 URL = reverse("catalog:service-export")
@@ -162,9 +162,9 @@ def test_export_queries_do_not_grow_with_rows(client, make_service, django_asser
     for i in range(60):
         make_service(f"서비스 {i}")
     client.get("/services/")  # a visit has built the facet index, which holds the tags
-    # the revision (for the cached filter options, then the facet index), fields, sub-groups,
-    # plans, tags, services
-    with django_assert_num_queries(7):
+    # the revision (for the cached filter options, then the facet index), the release the data
+    # matches, fields, sub-groups, plans, tags, services
+    with django_assert_num_queries(8):
         body(client.get(URL, {"format": "csv"}))
 
 
@@ -185,7 +185,7 @@ def test_an_export_reads_tags_from_the_database_while_the_index_is_built_elsewhe
 def test_every_row_carries_its_place_link_and_tags_in_order_across_chunks(
     client, make_service, monkeypatch
 ):
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)  # tags are looked up chunk by chunk
+    monkeypatch.setattr(exporting, "CHUNK_SIZE", 2)  # tags are looked up chunk by chunk
     tags = list(Tag.objects.filter(slug__in=["cctv", "iot", "어린이"]))
     made = [make_service(f"서비스 {i}") for i in range(5)]
     for i, service in enumerate(made):

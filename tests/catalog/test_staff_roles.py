@@ -173,6 +173,9 @@ def test_reviewer_publishes_and_unpublishes_recording_who_and_when(reviewer, two
     )
     services[0].refresh_from_db()
     assert not services[0].is_published
+    # Staff may preview a draft at its address (test_draft_preview); the public gets a 404.
+    assert "공개 전 미리보기" in client.get(services[0].get_absolute_url()).content.decode()
+    client.logout()
     assert client.get(services[0].get_absolute_url()).status_code == 404
 
 

@@ -160,3 +160,99 @@ def _geometry(series, totals, top: int, step: int) -> BarsWithCumulative:
         )
     ticks = tuple(Tick(value, y_of(value)) for value in range(0, top + 1, step))
     return BarsWithCumulative(bars=tuple(bars), ticks=ticks)
+
+
+# Horizontal share bars: one row per label, one bar per series (an area and the country).
+SHARE_LABEL_WIDTH = 150  # room for a field's name left of the bars
+SHARE_VALUE_ROOM = 56  # room for "100.0%" right of the longest bar
+SHARE_TOP = 22  # the axis' labels
+SHARE_LEGEND_HEIGHT = 24
+SHARE_BAR_HEIGHT = 12
+SHARE_BAR_GAP = 3
+SHARE_ROW_GAP = 10
+SHARE_MOST_TICKS = 4
+SHARE_LEGEND_STEP = 180  # from one legend entry to the next
+
+
+@dataclass(frozen=True)
+class ShareBar:
+    series: int  # 0 for the first series (the area), 1 for the second (the country)
+    value: float
+    y: float
+    width: float
+    value_x: float
+    value_y: float
+
+
+@dataclass(frozen=True)
+class ShareRow:
+    label: str
+    label_y: float
+    bars: tuple[ShareBar, ...]
+
+
+@dataclass(frozen=True)
+class ShareBars:
+    """Shares (percent) as horizontal bars from ``plot_left``, on one axis from 0 to a round
+    number at or above the largest."""
+
+    rows: tuple[ShareRow, ...]
+    ticks: tuple[Tick, ...]  # ``y`` holds each tick's x position on this horizontal axis
+    height: float
+    legend: tuple[tuple[int, str, int], ...]  # (series, name, x) of each named series
+    plot_top: int
+    width: int = WIDTH
+    plot_left: int = SHARE_LABEL_WIDTH
+    bar_height: int = SHARE_BAR_HEIGHT
+
+    @property
+    def label_x(self) -> int:
+        return self.plot_left - 8
+
+    @property
+    def tick_label_y(self) -> int:
+        return self.plot_top - 6
+
+    @property
+    def plot_bottom(self) -> float:
+        return self.height - 4
+
+
+def share_bars(
+    series: Sequence[tuple[str, Sequence[float]]], names: Sequence[str] = ()
+) -> ShareBars:
+    """The geometry of ``series`` ((label, [share of each series]) in order) as horizontal
+    bars, each row's bars stacked one under the other; ``names`` name the series in a legend
+    (one series needs none)."""
+    count = max((len(values) for _label, values in series), default=1)
+    largest = max((value for _label, values in series for value in values), default=0)
+    step = tick_step(math.ceil(largest) or 1, SHARE_MOST_TICKS)
+    top = max(step, math.ceil(largest / step) * step)
+    plot_width = WIDTH - SHARE_LABEL_WIDTH - SHARE_VALUE_ROOM
+    row_height = count * SHARE_BAR_HEIGHT + (count - 1) * SHARE_BAR_GAP
+
+    def x_of(value: float) -> float:
+        return _rounded(SHARE_LABEL_WIDTH + value / top * plot_width)
+
+    plot_top = SHARE_TOP + (SHARE_LEGEND_HEIGHT if names else 0)
+    rows = []
+    for index, (label, values) in enumerate(series):
+        row_top = plot_top + 4 + index * (row_height + SHARE_ROW_GAP)
+        bars = []
+        for position, value in enumerate(values):
+            y = row_top + position * (SHARE_BAR_HEIGHT + SHARE_BAR_GAP)
+            bars.append(
+                ShareBar(
+                    series=position,
+                    value=value,
+                    y=y,
+                    width=_rounded(x_of(value) - SHARE_LABEL_WIDTH),
+                    value_x=x_of(value) + 4,
+                    value_y=y + SHARE_BAR_HEIGHT / 2,
+                )
+            )
+        rows.append(ShareRow(label, row_top + row_height / 2, tuple(bars)))
+    height = plot_top + 4 + len(series) * (row_height + SHARE_ROW_GAP)
+    ticks = tuple(Tick(value, x_of(value)) for value in range(0, top + 1, step))
+    legend = tuple((index, name, index * SHARE_LEGEND_STEP) for index, name in enumerate(names))
+    return ShareBars(rows=tuple(rows), ticks=ticks, height=height, legend=legend, plot_top=plot_top)
