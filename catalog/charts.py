@@ -163,7 +163,9 @@ def _geometry(series, totals, top: int, step: int) -> BarsWithCumulative:
 
 
 # Horizontal share bars: one row per label, one bar per series (an area and the country).
-SHARE_LABEL_WIDTH = 150  # room for a field's name left of the bars
+# Room for the row labels left of the bars: as wide as the longest label needs, within bounds.
+SHARE_LABEL_ROOM = (96, 300)
+SHARE_LABEL_MARGIN = 14
 SHARE_VALUE_ROOM = 56  # room for "100.0%" right of the longest bar
 SHARE_TOP = 22  # the axis' labels
 SHARE_LEGEND_HEIGHT = 24
@@ -201,8 +203,8 @@ class ShareBars:
     height: float
     legend: tuple[tuple[int, str, int], ...]  # (series, name, x) of each named series
     plot_top: int
+    plot_left: int
     width: int = WIDTH
-    plot_left: int = SHARE_LABEL_WIDTH
     bar_height: int = SHARE_BAR_HEIGHT
 
     @property
@@ -228,11 +230,14 @@ def share_bars(
     largest = max((value for _label, values in series for value in values), default=0)
     step = tick_step(math.ceil(largest) or 1, SHARE_MOST_TICKS)
     top = max(step, math.ceil(largest / step) * step)
-    plot_width = WIDTH - SHARE_LABEL_WIDTH - SHARE_VALUE_ROOM
+    widest = max((label_width(label) for label, _values in series), default=0)
+    least, most = SHARE_LABEL_ROOM
+    plot_left = min(most, max(least, math.ceil(widest) + SHARE_LABEL_MARGIN))
+    plot_width = WIDTH - plot_left - SHARE_VALUE_ROOM
     row_height = count * SHARE_BAR_HEIGHT + (count - 1) * SHARE_BAR_GAP
 
     def x_of(value: float) -> float:
-        return _rounded(SHARE_LABEL_WIDTH + value / top * plot_width)
+        return _rounded(plot_left + value / top * plot_width)
 
     plot_top = SHARE_TOP + (SHARE_LEGEND_HEIGHT if names else 0)
     rows = []
@@ -246,7 +251,7 @@ def share_bars(
                     series=position,
                     value=value,
                     y=y,
-                    width=_rounded(x_of(value) - SHARE_LABEL_WIDTH),
+                    width=_rounded(x_of(value) - plot_left),
                     value_x=x_of(value) + 4,
                     value_y=y + SHARE_BAR_HEIGHT / 2,
                 )
@@ -255,4 +260,20 @@ def share_bars(
     height = plot_top + 4 + len(series) * (row_height + SHARE_ROW_GAP)
     ticks = tuple(Tick(value, x_of(value)) for value in range(0, top + 1, step))
     legend = tuple((index, name, index * SHARE_LEGEND_STEP) for index, name in enumerate(names))
-    return ShareBars(rows=tuple(rows), ticks=ticks, height=height, legend=legend, plot_top=plot_top)
+    return ShareBars(
+        rows=tuple(rows),
+        ticks=ticks,
+        height=height,
+        legend=legend,
+        plot_top=plot_top,
+        plot_left=plot_left,
+    )
+
+
+def label_width(text: str) -> float:
+    """About how wide ``text`` is at the charts' 12 px: Hangul and other wide characters take a
+    full em, Latin capitals and digits about two thirds, other characters a little over half."""
+    return sum(
+        12.5 if ord(char) >= 0x1100 else 7.8 if char.isupper() or char.isdigit() else 6.6
+        for char in text
+    )

@@ -105,3 +105,12 @@ def test_an_idea_pages_field_chart_downloads_its_numbers(client, copied_ideas):
     assert [(row["category_code"], row["service_count"], row["share_percent"]) for row in rows] == [
         ("transport", "3", "100.0")
     ]
+
+
+def test_the_label_column_fits_the_longest_label_in_either_language():
+    korean = charts.share_bars([("방범·방재", [1.0]), ("환경·에너지·수자원", [2.0])])
+    english = charts.share_bars([("Crime prevention and disaster management", [1.0])])
+    assert korean.plot_left >= charts.label_width("환경·에너지·수자원")
+    assert english.plot_left >= charts.label_width("Crime prevention and disaster management")
+    assert english.plot_left > korean.plot_left
+    assert english.plot_left + 100 < english.width  # the bars keep room
