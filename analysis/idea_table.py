@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from catalog import revision
 from catalog.models import Municipality, Service
+from catalog.querysets import plain_rows
 from config.caches import call_safely
 
 NO_YEAR = -1
@@ -64,14 +64,12 @@ class IdeaTable:
 
     def rows_in(self, services: QuerySet) -> np.ndarray:
         """Which rows are in ``services`` (a ``Service`` queryset; only published ones count)."""
-        sql, params = services.order_by().values("id").query.sql_with_params()
-        key = (sql, tuple(map(str, params)))
-        if key == _everything_key():
+        ids = services.order_by().values_list("id")
+        key = _scope_key(ids)
+        if key == _scope_key(Service.objects.published().order_by().values_list("id")):
             return self.everything()
         if key not in self._scopes:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                wanted = np.array([pk for (pk,) in cursor.fetchall()], dtype=np.int64)
+            wanted = np.array(plain_rows(ids), dtype=np.int64).ravel()
             self._scopes[key] = np.isin(self.ids, wanted)
             if len(self._scopes) > SCOPES_KEPT:
                 self._scopes.popitem(last=False)
@@ -187,11 +185,7 @@ def build(before: int) -> IdeaTable:
 
 
 def _fetch(queryset) -> np.ndarray:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return np.array(rows, dtype=np.int64).reshape(-1, len(COLUMNS))
+    return np.array(plain_rows(queryset), dtype=np.int64).reshape(-1, len(COLUMNS))
 
 
 def _shared(ideas: np.ndarray, places: np.ndarray) -> np.ndarray:
@@ -203,6 +197,7 @@ def _shared(ideas: np.ndarray, places: np.ndarray) -> np.ndarray:
     return clustered & np.isin(ideas, shared_ideas)
 
 
-def _everything_key() -> tuple:
-    sql, params = Service.objects.published().order_by().values("id").query.sql_with_params()
+def _scope_key(ids: QuerySet) -> tuple:
+    """The same for the same scope: its query's SQL and parameters."""
+    sql, params = ids.query.sql_with_params()
     return sql, tuple(map(str, params))

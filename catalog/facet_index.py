@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
 from scipy import sparse
 
 from catalog import revision
 from catalog.models import Category, Municipality, Service, SubCategory, Tag
+from catalog.querysets import plain_rows
 from config.caches import call_safely
 
 NO_YEAR = -1
@@ -216,12 +216,12 @@ def build(sorts: dict[str, tuple[str, ...]]) -> FacetIndex:
     """
     before = revision.current()
     published = Service.objects.published().order_by("id")
-    rows = _fetch(published.values_list(*ROW_FIELDS))
+    rows = plain_rows(published.values_list(*ROW_FIELDS))
     orders = {
-        sort: _fetch(published.order_by(*fields).values_list("id"))
+        sort: plain_rows(published.order_by(*fields).values_list("id"))
         for sort, fields in sorts.items()
     }
-    links = _fetch(
+    links = plain_rows(
         Service.tags.through.objects.filter(service__is_published=True).values_list(
             "service_id", "tag_id"
         )
@@ -247,14 +247,6 @@ ROW_FIELDS = (
     "plan__start_year",
     "plan__end_year",
 )
-
-
-def _fetch(queryset) -> list[tuple]:
-    """The rows of ``queryset`` as plain tuples, without building a Python object per row."""
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _assemble(number, rows, orders, links, labels) -> FacetIndex:

@@ -1,6 +1,6 @@
 """Read paths of the catalog: every page and export starts from one of these."""
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.db.models.lookups import Exact
@@ -183,3 +183,12 @@ class ServiceQuerySet(NaturalKeyQuerySet):
             .annotate(other_municipality_count=other_municipality_count())
             .order_by("category__order", "name", "id")
         )
+
+
+def plain_rows(queryset) -> list[tuple]:
+    """The rows of ``queryset`` as plain tuples, without building a Python object per row (for
+    reading a whole catalog into an index)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()

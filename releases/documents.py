@@ -246,38 +246,7 @@ def _korean(meta: Metadata) -> list[str]:
             f"- 실행 번호: {method['run_id']}, 끝난 때: {method['finished_at']}",
             "- 매개변수: `datapackage.json`의 `duplication_method.parameters`",
         ]
-    lines += [
-        "",
-        "### 표",
-        "",
-        "| 파일 | 표 | 행 수 | 설명 |",
-        "| --- | --- | ---: | --- |",
-        *(
-            f"| `{r.table.path}` | {r.table.ko} | {r.rows} | {_cell(r.table.about_ko)} |"
-            for r in meta.resources
-        ),
-    ]
-    for resource in meta.resources:
-        lines += ["", *_table_ko(resource.table)]
-    return lines
-
-
-def _table_ko(table: Table) -> list[str]:
-    lines = [
-        f"#### {table.ko} (`{table.path}`)",
-        "",
-        table.about_ko,
-        "",
-        f"- 기본 키: {', '.join(table.primary_key)}",
-    ]
-    lines += [f"- 외래 키: {_reference(key)}" for key in table.foreign_keys]
-    lines += ["", "| 열 | 형식 | 허용 값 | 뜻 |", "| --- | --- | --- | --- |"]
-    lines += [
-        f"| `{c.name}` | {TYPE_NAMES_KO[c.type]} | {_allowed(c)} | "
-        f"{_cell(' '.join(filter(None, [c.ko + '.', c.about_ko])))} |"
-        for c in table.columns
-    ]
-    return lines
+    return lines + _tables(meta, KOREAN)
 
 
 def _english(meta: Metadata) -> list[str]:
@@ -330,35 +299,80 @@ def _english(meta: Metadata) -> list[str]:
             f"- Run: {method['run_id']}, finished {method['finished_at']}",
             "- Parameters: `duplication_method.parameters` in `datapackage.json`",
         ]
-    lines += [
+    return lines + _tables(meta, ENGLISH)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The words of the codebook's table sections in one language (``ko`` or ``en``: the
+    suffix of the tables' and columns' names and descriptions)."""
+
+    language: str
+    tables: str
+    index_header: str
+    primary_key: str
+    foreign_key: str
+    column_header: str
+    type_names: dict[str, str]
+
+    def name(self, described) -> str:
+        return getattr(described, self.language)
+
+    def about(self, described) -> str:
+        return getattr(described, f"about_{self.language}")
+
+
+KOREAN = Codebook(
+    "ko",
+    "표",
+    "| 파일 | 표 | 행 수 | 설명 |",
+    "기본 키",
+    "외래 키",
+    "| 열 | 형식 | 허용 값 | 뜻 |",
+    TYPE_NAMES_KO,
+)
+ENGLISH = Codebook(
+    "en",
+    "Tables",
+    "| file | table | rows | description |",
+    "Primary key",
+    "Foreign key",
+    "| column | type | allowed values | meaning |",
+    {},
+)
+
+
+def _tables(meta: Metadata, words: Codebook) -> list[str]:
+    lines = [
         "",
-        "### Tables",
+        f"### {words.tables}",
         "",
-        "| file | table | rows | description |",
+        words.index_header,
         "| --- | --- | ---: | --- |",
         *(
-            f"| `{r.table.path}` | {r.table.en} | {r.rows} | {_cell(r.table.about_en)} |"
+            f"| `{r.table.path}` | {words.name(r.table)} | {r.rows} | "
+            f"{_cell(words.about(r.table))} |"
             for r in meta.resources
         ),
     ]
     for resource in meta.resources:
-        lines += ["", *_table_en(resource.table)]
+        lines += ["", *_table(resource.table, words)]
     return lines
 
 
-def _table_en(table: Table) -> list[str]:
+def _table(table: Table, words: Codebook) -> list[str]:
     lines = [
-        f"#### {table.en} (`{table.path}`)",
+        f"#### {words.name(table)} (`{table.path}`)",
         "",
-        table.about_en,
+        words.about(table),
         "",
-        f"- Primary key: {', '.join(table.primary_key)}",
+        f"- {words.primary_key}: {', '.join(table.primary_key)}",
     ]
-    lines += [f"- Foreign key: {_reference(key)}" for key in table.foreign_keys]
-    lines += ["", "| column | type | allowed values | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"- {words.foreign_key}: {_reference(key)}" for key in table.foreign_keys]
+    lines += ["", words.column_header, "| --- | --- | --- | --- |"]
     lines += [
-        f"| `{c.name}` | {c.type} | {_allowed(c)} | "
-        f"{_cell(' '.join(filter(None, [c.en + '.', c.about_en])))} |"
+        f"| `{c.name}` | {words.type_names.get(c.type, c.type)} | {_allowed(c)} | "
+        f"{_cell(' '.join(filter(None, [words.name(c) + '.', words.about(c)])))} |"
         for c in table.columns
     ]
     return lines
